@@ -1,0 +1,4 @@
+export * from './storage';
+export * from './ordinal';
+export * from './credentials';
+export * from './pet-service';

@@ -1,0 +1,1019 @@
+import { ApiObject, Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { OrdinalScript, OrdinalStep } from './ordinal';
+import { PetHeadlessService, PetStatefulSet, StatefulSetExtras } from './private/pet-workload';
+import { assertCount, assertSize, validateReclaimPolicy } from './private/sizes';
+import {
+  assertAbsolutePath, assertDnsLabel, assertDnsSubdomain, assertEnvName, assertInteger, assertLabels, assertNonEmptyString,
+  assertOneOf, assertPort, assertPortName, assertUnique, propError,
+} from './private/validate';
+import { ClaimRetentionPolicy, ClaimTemplateProps, VolumeReclaimPolicy } from './storage';
+
+/** How the pods of a PetService are spread across nodes. */
+export enum PodSpreading {
+  /** Prefer different nodes (soft pod anti-affinity on `kubernetes.io/hostname`). */
+  SOFT_ANTI_AFFINITY = 'SoftAntiAffinity',
+  /** Require different nodes (pods stay Pending when there are fewer nodes than replicas). */
+  REQUIRED_ANTI_AFFINITY = 'RequiredAntiAffinity',
+  /** A topology spread constraint over `kubernetes.io/hostname` (maxSkew 1, ScheduleAnyway). */
+  TOPOLOGY_SPREAD = 'TopologySpread',
+  /** No spreading rule. */
+  NONE = 'None',
+}
+
+/** How the StatefulSet rolls out a new pod template. */
+export enum PetUpdateStrategy {
+  /** Replace pods one at a time from the highest ordinal down (honours `partition`). */
+  ROLLING_UPDATE = 'RollingUpdate',
+  /** Replace a pod only when it is deleted by hand. */
+  ON_DELETE = 'OnDelete',
+}
+
+/** A named port of the pets, published by the headless Service. */
+export interface PetPort {
+  /** The port's name (an IANA service name, e.g. `http`, `redis`, `mysql`). */
+  readonly name: string;
+
+  /** The port the Services expose. */
+  readonly port: number;
+
+  /**
+   * The port the container listens on.
+   *
+   * @default - same as `port`
+   */
+  readonly containerPort?: number;
+
+  /**
+   * The protocol.
+   *
+   * @default kplus.Protocol.TCP
+   */
+  readonly protocol?: kplus.Protocol;
+}
+
+/** Options for `PetService.addClientService()`. */
+export interface ClientServiceOptions {
+  /**
+   * The Service's name.
+   *
+   * @default - `<statefulset>-<id in lower case>`
+   */
+  readonly name?: string;
+
+  /**
+   * Select only the pod with this ordinal (through the `statefulset.kubernetes.io/pod-name`
+   * label), e.g. the primary.
+   *
+   * @default - all ready pods
+   */
+  readonly ordinal?: number;
+
+  /**
+   * The names of the pet ports to expose.
+   *
+   * @default - all ports
+   */
+  readonly portNames?: string[];
+
+  /**
+   * The Service type.
+   *
+   * @default kplus.ServiceType.CLUSTER_IP
+   */
+  readonly type?: kplus.ServiceType;
+}
+
+/** Options for `PetService.addOrdinalInit()`. */
+export interface OrdinalInitOptions {
+  /** The steps the init container runs, in order. */
+  readonly steps: OrdinalStep[];
+
+  /**
+   * The init container's name (also the script's file name).
+   *
+   * @default "ordinal-init"
+   */
+  readonly name?: string;
+
+  /**
+   * The image that runs the script (needs a POSIX `sh`).
+   *
+   * @default - the main container's image
+   */
+  readonly image?: string;
+
+  /**
+   * A directory (an emptyDir) the steps write to, mounted at the same path in the main
+   * container, e.g. `/etc/redis/conf.d`.
+   *
+   * @default - none
+   */
+  readonly outputPath?: string;
+
+  /**
+   * A ConfigMap the steps read from (e.g. `primary.conf` and `replica.conf`), mounted
+   * read-only at `configMountPath`.
+   *
+   * @default - none
+   */
+  readonly configMap?: kplus.IConfigMap;
+
+  /**
+   * Where `configMap` is mounted in the init container.
+   *
+   * @default "/mnt/config"
+   */
+  readonly configMountPath?: string;
+}
+
+/** Options for `PetService.mountClaim()`. */
+export interface MountClaimOptions {
+  /**
+   * Mount read-only.
+   *
+   * @default false
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * Mount only this sub-path of the volume.
+   *
+   * @default - the volume's root
+   */
+  readonly subPath?: string;
+}
+
+/** Props of a PetService. */
+export interface PetServiceProps {
+  /** The main container's image, e.g. `luksa/kubia-pet` or `nginx:1.27`. */
+  readonly image: string;
+
+  /** The ports of the pets. The headless Service publishes all of them; at least one. */
+  readonly ports: PetPort[];
+
+  /**
+   * The StatefulSet's name: a DNS label of at most 52 characters. Pods are
+   * `<name>-<ordinal>`, claims `<template>-<name>-<ordinal>`. Renaming orphans the data.
+   *
+   * @default - the construct id in lower case
+   */
+  readonly name?: string;
+
+  /**
+   * The headless governing Service's name (pods are `<pod>.<serviceName>`).
+   *
+   * @default - same as `name`
+   */
+  readonly serviceName?: string;
+
+  /**
+   * The namespace of every namespaced object. Required for `staticVolumes`, whose
+   * `claimRef` names the namespace.
+   *
+   * @default - none: the namespace of the kubectl context
+   */
+  readonly namespace?: string;
+
+  /**
+   * The cluster's DNS domain, used in FQDNs.
+   *
+   * @default "cluster.local"
+   */
+  readonly clusterDomain?: string;
+
+  /**
+   * `app.kubernetes.io/name` (part of the selector).
+   *
+   * @default - same as `name`
+   */
+  readonly appName?: string;
+
+  /**
+   * `app.kubernetes.io/component`.
+   *
+   * @default - none
+   */
+  readonly component?: string;
+
+  /**
+   * `app.kubernetes.io/part-of`.
+   *
+   * @default - none
+   */
+  readonly partOf?: string;
+
+  /**
+   * Extra labels on every object and pod. They may not redefine the selector labels.
+   *
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+
+  /**
+   * Annotations on the pods.
+   *
+   * @default - none
+   */
+  readonly podAnnotations?: { [key: string]: string };
+
+  /**
+   * The number of pods.
+   *
+   * @default 1
+   */
+  readonly replicas?: number;
+
+  /**
+   * The first ordinal (`ordinals.start`, beta in 1.27): pods are `<name>-<start>` and up.
+   *
+   * @default 0
+   */
+  readonly ordinalsStart?: number;
+
+  /**
+   * Pod management: OrderedReady creates pods one at a time, each after the previous is Ready.
+   *
+   * @default kplus.PodManagementPolicy.ORDERED_READY
+   */
+  readonly podManagementPolicy?: kplus.PodManagementPolicy;
+
+  /**
+   * How a new pod template is rolled out.
+   *
+   * @default PetUpdateStrategy.ROLLING_UPDATE
+   */
+  readonly updateStrategy?: PetUpdateStrategy;
+
+  /**
+   * Rolling update partition: only pods with ordinal index >= partition are updated
+   * (a canary). At most `replicas`.
+   *
+   * @default 0
+   */
+  readonly partition?: number;
+
+  /**
+   * How long a new pod must be Ready before it counts as available.
+   *
+   * @default Duration.seconds(0)
+   */
+  readonly minReady?: Duration;
+
+  /**
+   * How many old revisions to keep.
+   *
+   * @default - the Kubernetes default (10)
+   */
+  readonly revisionHistoryLimit?: number;
+
+  /**
+   * Whether the claims are deleted when the StatefulSet is deleted.
+   *
+   * @default ClaimRetentionPolicy.RETAIN
+   */
+  readonly claimRetentionWhenDeleted?: ClaimRetentionPolicy;
+
+  /**
+   * Whether the claims of removed pods are deleted when the StatefulSet scales down.
+   *
+   * @default ClaimRetentionPolicy.RETAIN
+   */
+  readonly claimRetentionWhenScaled?: ClaimRetentionPolicy;
+
+  /**
+   * Per-pod claim templates, each mounted in the main container.
+   *
+   * @default - none; add them with `addClaimTemplate()`
+   */
+  readonly claimTemplates?: ClaimTemplateProps[];
+
+  /**
+   * Publish the pods' DNS records before they are Ready (peers that must find each
+   * other while starting need this).
+   *
+   * @default false
+   */
+  readonly publishNotReadyAddresses?: boolean;
+
+  /**
+   * The main container's name.
+   *
+   * @default "main"
+   */
+  readonly containerName?: string;
+
+  /**
+   * The main container's entrypoint.
+   *
+   * @default - the image's entrypoint
+   */
+  readonly command?: string[];
+
+  /**
+   * The main container's arguments.
+   *
+   * @default - the image's command
+   */
+  readonly args?: string[];
+
+  /**
+   * Environment variables of the main container.
+   *
+   * @default - none
+   */
+  readonly envVariables?: { [name: string]: kplus.EnvValue };
+
+  /**
+   * The main container's working directory.
+   *
+   * @default - the image's
+   */
+  readonly workingDir?: string;
+
+  /**
+   * When the image is pulled.
+   *
+   * @default kplus.ImagePullPolicy.IF_NOT_PRESENT
+   */
+  readonly imagePullPolicy?: kplus.ImagePullPolicy;
+
+  /**
+   * The main container's resources.
+   *
+   * @default - requests 100m CPU and 128Mi memory, memory limit 512Mi, no CPU limit
+   */
+  readonly resources?: kplus.ContainerResources;
+
+  /**
+   * Readiness probe of the main container.
+   *
+   * @default - none
+   */
+  readonly readiness?: kplus.Probe;
+
+  /**
+   * Liveness probe of the main container.
+   *
+   * @default - none
+   */
+  readonly liveness?: kplus.Probe;
+
+  /**
+   * Startup probe of the main container.
+   *
+   * @default - none
+   */
+  readonly startup?: kplus.Probe;
+
+  /**
+   * The numeric user every container runs as. Images that start as root (redis, mysql)
+   * need a numeric non-root uid here to pass `runAsNonRoot`.
+   *
+   * @default 1000
+   */
+  readonly runAsUser?: number;
+
+  /**
+   * The numeric group every container runs as.
+   *
+   * @default - same as `runAsUser`
+   */
+  readonly runAsGroup?: number;
+
+  /**
+   * The group that owns mounted volumes (so the non-root user can write the claims).
+   *
+   * @default - same as `runAsGroup`
+   */
+  readonly fsGroup?: number;
+
+  /**
+   * Mount the containers' root filesystems read-only.
+   *
+   * @default false
+   */
+  readonly readOnlyRootFilesystem?: boolean;
+
+  /**
+   * Explicit opt-out of Pod Security Standards "restricted": allows `runAsUser: 0` and
+   * drops the `runAsNonRoot`, capabilities and seccomp settings.
+   *
+   * @default false
+   */
+  readonly allowRunAsRoot?: boolean;
+
+  /**
+   * How long a pod may take to shut down before it is killed.
+   *
+   * @default Duration.seconds(30)
+   */
+  readonly terminationGracePeriod?: Duration;
+
+  /**
+   * Create a PodDisruptionBudget.
+   *
+   * @default - true when replicas > 1
+   */
+  readonly disruptionBudget?: boolean;
+
+  /**
+   * The PodDisruptionBudget's `maxUnavailable`.
+   *
+   * @default 1
+   */
+  readonly maxUnavailable?: number;
+
+  /**
+   * How pods are spread across nodes.
+   *
+   * @default PodSpreading.SOFT_ANTI_AFFINITY
+   */
+  readonly spreading?: PodSpreading;
+
+  /**
+   * Extra init containers, run before the main container. They get the same security
+   * context and resource defaults as the main container unless they set their own.
+   *
+   * @default - none
+   */
+  readonly initContainers?: kplus.ContainerProps[];
+
+  /**
+   * Extra containers beside the main one (exporters, backup agents, …).
+   *
+   * @default - none
+   */
+  readonly sidecars?: kplus.ContainerProps[];
+
+  /**
+   * The service account of the pods.
+   *
+   * @default - the namespace's default service account, token not mounted
+   */
+  readonly serviceAccount?: kplus.IServiceAccount;
+}
+
+const C = 'PetService';
+const SCRIPTS_PATH = '/opt/cdk8s-stateful/scripts';
+const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
+
+interface ClaimInfo {
+  readonly props: ClaimTemplateProps;
+  readonly quantity: string;
+  readonly kib: number;
+  readonly accessModes: kplus.PersistentVolumeAccessMode[];
+  readonly volumeMode: kplus.PersistentVolumeMode;
+  readonly storageClassName?: string;
+  readonly placeholder: kplus.Volume;
+}
+
+/**
+ * A stateful service done right: a StatefulSet with its headless governing Service,
+ * per-pod claim templates, optional pre-created and pre-bound PersistentVolumes, a
+ * PodDisruptionBudget, spreading, Pod Security Standards "restricted" defaults, and the
+ * ordinal facility that makes pod N behave as pod N.
+ *
+ * Every product construct (StatefulRedis, StatefulMySql, …) is built on it.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/
+ */
+export class PetService extends Construct {
+  /** The StatefulSet's name. */
+  public readonly name: string;
+  /** The headless Service's name. */
+  public readonly serviceName: string;
+  /** The namespace, if one was set. */
+  public readonly namespace?: string;
+  /** The cluster DNS domain. */
+  public readonly clusterDomain: string;
+  /** The number of pods. */
+  public readonly replicas: number;
+  /** The first ordinal. */
+  public readonly ordinalsStart: number;
+  /** The labels that select the pods (`app.kubernetes.io/name` and `/instance`). */
+  public readonly selectorLabels: { [key: string]: string };
+  /** The labels on every object and pod. */
+  public readonly labels: { [key: string]: string };
+  /** The cdk8s-plus StatefulSet (escape hatch: `ApiObject.of(pet.statefulSet)`). */
+  public readonly statefulSet: kplus.StatefulSet;
+  /** The headless governing Service. */
+  public readonly service: kplus.Service;
+  /** The main container. */
+  public readonly container: kplus.Container;
+  /** The PodDisruptionBudget, when one is created. */
+  public readonly podDisruptionBudget?: ApiObject;
+
+  private readonly _ports: Array<Required<Pick<PetPort, 'name' | 'port' | 'containerPort'>> & { protocol: kplus.Protocol }>;
+  private readonly _claims: ClaimInfo[] = [];
+  private readonly _staticVolumes: ApiObject[] = [];
+  private readonly _blockDevices = new Map<string, kplus.k8s.VolumeDevice[]>();
+  private readonly _retention: kplus.k8s.StatefulSetPersistentVolumeClaimRetentionPolicy;
+  private readonly _revisionHistoryLimit?: number;
+  private readonly _spreading: PodSpreading;
+  private readonly _restricted: boolean;
+  private readonly _containerDefaults: Partial<kplus.ContainerProps>;
+  private _scripts?: kplus.ConfigMap;
+  private _scriptsVolume?: kplus.Volume;
+
+  constructor(scope: Construct, id: string, props: PetServiceProps) {
+    super(scope, id);
+    if (props === undefined || props === null || typeof props !== 'object') {
+      throw propError(C, 'props', props, 'must be an object with at least `image` and `ports`');
+    }
+
+    // ---- identity -------------------------------------------------------------------
+    this.name = assertDnsLabel(C, 'name', props.name ?? id.toLowerCase(), 52);
+    this.serviceName = assertDnsLabel(C, 'serviceName', props.serviceName ?? this.name, 63);
+    this.namespace = props.namespace === undefined ? undefined : assertDnsLabel(C, 'namespace', props.namespace, 63);
+    this.clusterDomain = assertDnsSubdomain(C, 'clusterDomain', props.clusterDomain ?? 'cluster.local');
+    const appName = assertDnsLabel(C, 'appName', props.appName ?? this.name, 63);
+    this.selectorLabels = { 'app.kubernetes.io/name': appName, 'app.kubernetes.io/instance': this.name };
+    const extra = assertLabels(C, 'labels', props.labels);
+    for (const key of Object.keys(this.selectorLabels)) {
+      if (key in extra) throw propError(C, 'labels', key, 'may not redefine a selector label; use `appName` or `name`');
+    }
+    this.labels = {
+      ...this.selectorLabels,
+      'app.kubernetes.io/managed-by': 'cdk8s-stateful',
+      ...(props.component !== undefined ? { 'app.kubernetes.io/component': assertDnsLabel(C, 'component', props.component) } : {}),
+      ...(props.partOf !== undefined ? { 'app.kubernetes.io/part-of': assertDnsLabel(C, 'partOf', props.partOf) } : {}),
+      ...extra,
+    };
+    const podAnnotations = props.podAnnotations === undefined ? undefined : assertAnnotations(props.podAnnotations);
+
+    // ---- scale and lifecycle --------------------------------------------------------
+    this.replicas = assertInteger(C, 'replicas', props.replicas ?? 1, 1, 10_000);
+    this.ordinalsStart = assertInteger(C, 'ordinalsStart', props.ordinalsStart ?? 0, 0, 1_000_000);
+    const policy = assertOneOf(C, 'podManagementPolicy', props.podManagementPolicy ?? kplus.PodManagementPolicy.ORDERED_READY,
+      [kplus.PodManagementPolicy.ORDERED_READY, kplus.PodManagementPolicy.PARALLEL]);
+    const strategyType = assertOneOf(C, 'updateStrategy', props.updateStrategy ?? PetUpdateStrategy.ROLLING_UPDATE,
+      [PetUpdateStrategy.ROLLING_UPDATE, PetUpdateStrategy.ON_DELETE]);
+    if (props.partition !== undefined && strategyType === PetUpdateStrategy.ON_DELETE) {
+      throw propError(C, 'partition', props.partition, 'only applies to PetUpdateStrategy.ROLLING_UPDATE');
+    }
+    const partition = assertInteger(C, 'partition', props.partition ?? 0, 0, this.replicas);
+    const minReady = assertDuration('minReady', props.minReady ?? Duration.seconds(0), 0);
+    this._revisionHistoryLimit = props.revisionHistoryLimit === undefined ? undefined
+      : assertInteger(C, 'revisionHistoryLimit', props.revisionHistoryLimit, 0, 1000);
+    const whenDeleted = assertOneOf(C, 'claimRetentionWhenDeleted', props.claimRetentionWhenDeleted ?? ClaimRetentionPolicy.RETAIN,
+      [ClaimRetentionPolicy.RETAIN, ClaimRetentionPolicy.DELETE]);
+    const whenScaled = assertOneOf(C, 'claimRetentionWhenScaled', props.claimRetentionWhenScaled ?? ClaimRetentionPolicy.RETAIN,
+      [ClaimRetentionPolicy.RETAIN, ClaimRetentionPolicy.DELETE]);
+    this._retention = { whenDeleted, whenScaled };
+    const grace = assertDuration('terminationGracePeriod', props.terminationGracePeriod ?? Duration.seconds(30), 1);
+    this._spreading = assertOneOf(C, 'spreading', props.spreading ?? PodSpreading.SOFT_ANTI_AFFINITY,
+      [PodSpreading.SOFT_ANTI_AFFINITY, PodSpreading.REQUIRED_ANTI_AFFINITY, PodSpreading.TOPOLOGY_SPREAD, PodSpreading.NONE]);
+
+    // ---- ports ----------------------------------------------------------------------
+    if (!Array.isArray(props.ports) || props.ports.length === 0) {
+      throw propError(C, 'ports', props.ports, 'must list at least one port: the headless Service publishes the pods through its ports');
+    }
+    this._ports = props.ports.map((p, i) => ({
+      name: assertPortName(C, `ports[${i}].name`, p?.name),
+      port: assertPort(C, `ports[${i}].port`, p.port),
+      containerPort: assertPort(C, `ports[${i}].containerPort`, p.containerPort ?? p.port),
+      protocol: assertOneOf(C, `ports[${i}].protocol`, p.protocol ?? kplus.Protocol.TCP, [kplus.Protocol.TCP, kplus.Protocol.UDP, kplus.Protocol.SCTP]),
+    }));
+    assertUnique(C, 'ports[].name', this._ports.map(p => p.name));
+    assertUnique(C, 'ports[].port', this._ports.map(p => `${p.port}/${p.protocol}`));
+    assertUnique(C, 'ports[].containerPort', this._ports.map(p => `${p.containerPort}/${p.protocol}`));
+
+    // ---- security -------------------------------------------------------------------
+    const allowRoot = props.allowRunAsRoot ?? false;
+    this._restricted = !allowRoot;
+    const user = assertInteger(C, 'runAsUser', props.runAsUser ?? 1000, allowRoot ? 0 : 1, 2 ** 31 - 1);
+    const group = assertInteger(C, 'runAsGroup', props.runAsGroup ?? user, 0, 2 ** 31 - 1);
+    const fsGroup = assertInteger(C, 'fsGroup', props.fsGroup ?? group, 0, 2 ** 31 - 1);
+    const readOnlyRoot = props.readOnlyRootFilesystem ?? false;
+    const containerSecurity: kplus.ContainerSecurityContextProps = {
+      ensureNonRoot: !allowRoot,
+      user,
+      group,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: readOnlyRoot,
+    };
+    this._containerDefaults = {
+      securityContext: containerSecurity,
+      imagePullPolicy: props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      resources: {
+        cpu: { request: kplus.Cpu.millis(100) },
+        memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
+      },
+    };
+
+    // ---- the headless Service and the StatefulSet --------------------------------------
+    const metadata = (name: string) => ({ name, namespace: this.namespace, labels: this.labels });
+    this.service = new PetHeadlessService(this, 'Service', {
+      metadata: metadata(this.serviceName),
+      clusterIP: 'None',
+      ports: this._ports.map(p => ({ name: p.name, port: p.port, targetPort: p.containerPort, protocol: p.protocol })),
+    }, props.publishNotReadyAddresses ?? false);
+    for (const [k, v] of Object.entries(this.selectorLabels)) this.service.selectLabel(k, v);
+
+    this.statefulSet = new PetStatefulSet(this, 'Resource', {
+      metadata: metadata(this.name),
+      service: this.service,
+      select: false,
+      podMetadata: { labels: this.labels, annotations: podAnnotations },
+      replicas: this.replicas,
+      podManagementPolicy: policy,
+      strategy: strategyType === PetUpdateStrategy.ON_DELETE
+        ? kplus.StatefulSetUpdateStrategy.onDelete()
+        : kplus.StatefulSetUpdateStrategy.rollingUpdate({ partition }),
+      minReady,
+      terminationGracePeriod: grace,
+      serviceAccount: props.serviceAccount,
+      automountServiceAccountToken: false,
+      securityContext: {
+        ensureNonRoot: !allowRoot,
+        user,
+        group,
+        fsGroup,
+        fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
+      },
+    }, () => this._extras());
+    this.statefulSet.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
+
+    // ---- the main container -----------------------------------------------------------
+    const image = assertNonEmptyString(C, 'image', props.image, 1024);
+    if (/\s/.test(image)) throw propError(C, 'image', image, 'must be an image reference without spaces, e.g. "redis:7.4"');
+    for (const name of Object.keys(props.envVariables ?? {})) assertEnvName(C, 'envVariables', name);
+    this.container = this.statefulSet.addContainer({
+      ...this._containerDefaults,
+      name: assertDnsLabel(C, 'containerName', props.containerName ?? 'main'),
+      image,
+      command: props.command,
+      args: props.args,
+      workingDir: props.workingDir === undefined ? undefined : assertAbsolutePath(C, 'workingDir', props.workingDir),
+      envVariables: props.envVariables,
+      resources: props.resources ?? this._containerDefaults.resources,
+      readiness: props.readiness,
+      liveness: props.liveness,
+      startup: props.startup,
+      ports: this._ports.map(p => ({ name: p.name, number: p.containerPort, protocol: p.protocol })),
+    });
+
+    for (const c of props.initContainers ?? []) this.addInitContainer(c);
+    for (const c of props.sidecars ?? []) this.addSidecar(c);
+    (props.claimTemplates ?? []).forEach((t, i) => this._addClaimTemplate(t, `claimTemplates[${i}]`));
+
+    // ---- disruption budget ------------------------------------------------------------
+    const wantPdb = props.disruptionBudget ?? this.replicas > 1;
+    if (props.maxUnavailable !== undefined && !wantPdb) {
+      throw propError(C, 'maxUnavailable', props.maxUnavailable, 'needs a PodDisruptionBudget: set `disruptionBudget: true` or replicas > 1');
+    }
+    if (wantPdb) {
+      const maxUnavailable = assertInteger(C, 'maxUnavailable', props.maxUnavailable ?? 1, 1, this.replicas);
+      this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata: metadata(this.name),
+        spec: {
+          maxUnavailable: kplus.k8s.IntOrString.fromNumber(maxUnavailable),
+          selector: { matchLabels: this.selectorLabels },
+        },
+      });
+    }
+  }
+
+  /** The ports (a copy). */
+  public get ports(): PetPort[] {
+    return this._ports.map(p => ({ ...p }));
+  }
+
+  /** The claim templates (a copy). */
+  public get claimTemplates(): ClaimTemplateProps[] {
+    return this._claims.map(c => c.props);
+  }
+
+  /** The generated static PersistentVolumes. */
+  public get staticVolumes(): ApiObject[] {
+    return [...this._staticVolumes];
+  }
+
+  /** The ordinals of the pods, in order: `ordinalsStart .. ordinalsStart + replicas - 1`. */
+  public get ordinals(): number[] {
+    return Array.from({ length: this.replicas }, (_, i) => this.ordinalsStart + i);
+  }
+
+  /** The headless Service's FQDN, e.g. `web.default.svc.cluster.local`. */
+  public get serviceFqdn(): string {
+    return `${this.serviceName}.${this.namespace ?? 'default'}.svc.${this.clusterDomain}`;
+  }
+
+  /** The port of the pet with this name. */
+  public port(name: string): number {
+    const p = this._ports.find(x => x.name === name);
+    if (!p) throw propError(C, 'port name', name, `must be one of ${this._ports.map(x => JSON.stringify(x.name)).join(', ')}`);
+    return p.port;
+  }
+
+  /** The name of the pod with this ordinal, e.g. `web-0`. */
+  public podName(ordinal: number): string {
+    this._assertOrdinal(ordinal);
+    return `${this.name}-${ordinal}`;
+  }
+
+  /** The stable DNS name of the pod with this ordinal, e.g. `web-0.web.default.svc.cluster.local`. */
+  public podFqdn(ordinal: number): string {
+    return `${this.podName(ordinal)}.${this.serviceFqdn}`;
+  }
+
+  /** The stable DNS names of all pods, in ordinal order. */
+  public peerFqdns(): string[] {
+    return this.ordinals.map(o => this.podFqdn(o));
+  }
+
+  /** The name of the claim the controller creates for a template and ordinal, e.g. `www-web-0`. */
+  public claimName(template: string, ordinal: number): string {
+    if (!this._claims.some(c => c.props.name === template)) {
+      throw propError(C, 'claim template', template, `must be one of ${this._claims.map(c => JSON.stringify(c.props.name)).join(', ') || '(none defined)'}`);
+    }
+    this._assertOrdinal(ordinal);
+    return `${template}-${this.name}-${ordinal}`;
+  }
+
+  /** Adds a per-pod claim template, mounted in the main container. */
+  public addClaimTemplate(props: ClaimTemplateProps): void {
+    this._addClaimTemplate(props, 'claimTemplate');
+  }
+
+  /** Mounts a claim template's volume in another container (an init container, a sidecar). */
+  public mountClaim(container: kplus.Container, template: string, mountPath: string, options: MountClaimOptions = {}): void {
+    const claim = this._claims.find(c => c.props.name === template);
+    if (!claim) {
+      throw propError(C, 'mountClaim template', template, `must be one of ${this._claims.map(c => JSON.stringify(c.props.name)).join(', ') || '(none defined)'}`);
+    }
+    this._mountClaim(claim, container, assertAbsolutePath(C, 'mountClaim mountPath', mountPath), options);
+  }
+
+  /** Adds an init container with this service's security and resource defaults. */
+  public addInitContainer(props: kplus.ContainerProps): kplus.Container {
+    return this.statefulSet.addInitContainer(this._withDefaults(props));
+  }
+
+  /** Adds a container beside the main one with this service's security and resource defaults. */
+  public addSidecar(props: kplus.ContainerProps): kplus.Container {
+    return this.statefulSet.addContainer(this._withDefaults(props));
+  }
+
+  /**
+   * Adds a Service for clients: over all ready pods, or over one pod (`ordinal`).
+   *
+   * @param id the construct id (also the default name suffix)
+   */
+  public addClientService(id: string, options: ClientServiceOptions = {}): kplus.Service {
+    const name = assertDnsLabel(C, 'addClientService name', options.name ?? `${this.name}-${id.toLowerCase()}`, 63);
+    const names = options.portNames ?? this._ports.map(p => p.name);
+    const ports = names.map(n => {
+      const p = this._ports.find(x => x.name === n);
+      if (!p) throw propError(C, 'addClientService portNames', n, `must name a pet port: ${this._ports.map(x => JSON.stringify(x.name)).join(', ')}`);
+      return { name: p.name, port: p.port, targetPort: p.containerPort, protocol: p.protocol };
+    });
+    const svc = new kplus.Service(this, id, {
+      metadata: { name, namespace: this.namespace, labels: this.labels },
+      type: options.type ?? kplus.ServiceType.CLUSTER_IP,
+      ports,
+    });
+    for (const [k, v] of Object.entries(this.selectorLabels)) svc.selectLabel(k, v);
+    if (options.ordinal !== undefined) {
+      svc.selectLabel(POD_NAME_LABEL, this.podName(options.ordinal));
+    }
+    return svc;
+  }
+
+  /**
+   * Adds a script file to the scripts ConfigMap (`<name>-scripts`) and returns the path
+   * it has in containers that mount it (`mountScripts()`).
+   */
+  public addScript(fileName: string, content: string): string {
+    if (typeof fileName !== 'string' || !/^[-._a-zA-Z0-9]+$/.test(fileName) || fileName.length > 253) {
+      throw propError(C, 'script file name', fileName, 'must be a ConfigMap key: letters, digits, \'-\', \'_\' and \'.\'');
+    }
+    const scripts = this._scriptsConfigMap();
+    if (fileName in scripts.data) throw propError(C, 'script file name', fileName, 'is already used by another script');
+    scripts.addData(fileName, content);
+    return `${SCRIPTS_PATH}/${fileName}`;
+  }
+
+  /** Mounts the scripts ConfigMap (read-only, executable) in a container. */
+  public mountScripts(container: kplus.Container): void {
+    this._scriptsConfigMap();
+    if (!container.mounts.some(m => m.volume === this._scriptsVolume)) {
+      container.mount(SCRIPTS_PATH, this._scriptsVolume!, { readOnly: true });
+    }
+  }
+
+  /**
+   * Adds an init container that runs an `OrdinalScript` with the given steps: the
+   * per-ordinal set-up (ids, primary/replica configuration) before the main container.
+   */
+  public addOrdinalInit(options: OrdinalInitOptions): kplus.Container {
+    const name = assertDnsLabel(C, 'addOrdinalInit name', options.name ?? 'ordinal-init');
+    const script = new OrdinalScript({ statefulSetName: this.name, ordinalsStart: this.ordinalsStart, steps: options.steps });
+    const path = this.addScript(`${name}.sh`, script.render());
+    const init = this.addInitContainer({
+      name,
+      image: options.image ?? this.container.image,
+      command: ['sh', path],
+      envVariables: { POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME) },
+      resources: { cpu: { request: kplus.Cpu.millis(10) }, memory: { request: Size.mebibytes(16), limit: Size.mebibytes(64) } },
+    });
+    this.mountScripts(init);
+    if (options.configMap) {
+      const mountPath = assertAbsolutePath(C, 'addOrdinalInit configMountPath', options.configMountPath ?? '/mnt/config');
+      init.mount(mountPath, kplus.Volume.fromConfigMap(this, `${name}-config`, options.configMap, { name: `${name}-config` }), { readOnly: true });
+    }
+    if (options.outputPath !== undefined) {
+      const out = assertAbsolutePath(C, 'addOrdinalInit outputPath', options.outputPath);
+      const vol = kplus.Volume.fromEmptyDir(this, `${name}-output`, `${name}-output`);
+      init.mount(out, vol);
+      this.container.mount(out, vol);
+    }
+    return init;
+  }
+
+  private _assertOrdinal(ordinal: number): void {
+    assertInteger(C, 'ordinal', ordinal, this.ordinalsStart, this.ordinalsStart + this.replicas - 1);
+  }
+
+  private _withDefaults(props: kplus.ContainerProps): kplus.ContainerProps {
+    if (props === undefined || props === null || typeof props !== 'object') throw propError(C, 'container', props, 'must be container props');
+    assertDnsLabel(C, 'container name', props.name);
+    return {
+      ...this._containerDefaults,
+      ...props,
+      securityContext: props.securityContext ?? this._containerDefaults.securityContext,
+      resources: props.resources ?? this._containerDefaults.resources,
+    };
+  }
+
+  private _scriptsConfigMap(): kplus.ConfigMap {
+    if (!this._scripts) {
+      this._scripts = new kplus.ConfigMap(this, 'Scripts', {
+        metadata: { name: `${this.name}-scripts`, namespace: this.namespace, labels: this.labels },
+      });
+      this._scriptsVolume = kplus.Volume.fromConfigMap(this, 'ScriptsVolume', this._scripts, { name: 'scripts', defaultMode: 0o555 });
+    }
+    return this._scripts;
+  }
+
+  private _addClaimTemplate(props: ClaimTemplateProps, prop: string): void {
+    if (props === undefined || props === null || typeof props !== 'object') throw propError(C, prop, props, 'must be claim template props');
+    const name = assertDnsLabel(C, `${prop}.name`, props.name, 63);
+    if (this._claims.some(c => c.props.name === name)) {
+      throw propError(C, `${prop}.name`, name, 'must be unique; another claim template has this name');
+    }
+    if (name === 'scripts' || this.statefulSet.volumes.some(v => v.name === name)) {
+      throw propError(C, `${prop}.name`, name, 'is already the name of a pod volume, which would shadow the claim');
+    }
+    const mountPath = assertAbsolutePath(C, `${prop}.mountPath`, props.mountPath);
+    const usedPaths = this.container.mounts.map(m => m.path);
+    if (usedPaths.includes(mountPath)) {
+      throw propError(C, `${prop}.mountPath`, mountPath, 'must be unique; the main container already mounts a volume there');
+    }
+    const { quantity, kib } = assertSize(C, `${prop}.size`, props.size);
+    const accessModes = props.accessModes ?? [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE];
+    if (!Array.isArray(accessModes) || accessModes.length === 0) {
+      throw propError(C, `${prop}.accessModes`, accessModes, 'must list at least one access mode');
+    }
+    accessModes.forEach((m, i) => assertOneOf(C, `${prop}.accessModes[${i}]`, m, Object.values(kplus.PersistentVolumeAccessMode)));
+    assertUnique(C, `${prop}.accessModes`, accessModes);
+    const volumeMode = assertOneOf(C, `${prop}.volumeMode`, props.volumeMode ?? kplus.PersistentVolumeMode.FILE_SYSTEM,
+      [kplus.PersistentVolumeMode.FILE_SYSTEM, kplus.PersistentVolumeMode.BLOCK]);
+    if (props.storageClassName !== undefined && props.storageClassName !== '') {
+      assertDnsSubdomain(C, `${prop}.storageClassName`, props.storageClassName);
+    }
+    const storageClassName = props.storageClassName ?? (props.staticVolumes ? '' : undefined);
+    if (props.subPath !== undefined && (typeof props.subPath !== 'string' || props.subPath.startsWith('/') || props.subPath.split('/').includes('..'))) {
+      throw propError(C, `${prop}.subPath`, props.subPath, 'must be a relative path without \'..\'');
+    }
+    const placeholder = kplus.Volume.fromEmptyDir(this, `Claim-${name}`, name);
+    const claim: ClaimInfo = { props, quantity, kib, accessModes, volumeMode, storageClassName, placeholder };
+    if (props.staticVolumes) this._addStaticVolumes(claim, `${prop}.staticVolumes`);
+    this._claims.push(claim);
+    this._mountClaim(claim, this.container, mountPath, { readOnly: props.readOnly, subPath: props.subPath });
+  }
+
+  private _mountClaim(claim: ClaimInfo, container: kplus.Container, path: string, options: MountClaimOptions): void {
+    if (claim.volumeMode === kplus.PersistentVolumeMode.BLOCK) {
+      const devices = this._blockDevices.get(container.name) ?? [];
+      devices.push({ name: claim.props.name, devicePath: path });
+      this._blockDevices.set(container.name, devices);
+      return;
+    }
+    container.mount(path, claim.placeholder, { readOnly: options.readOnly, subPath: options.subPath });
+  }
+
+  private _addStaticVolumes(claim: ClaimInfo, prop: string): void {
+    const opts = claim.props.staticVolumes!;
+    if (this.namespace === undefined) {
+      throw propError(C, 'namespace', undefined, `is required with ${prop}: each PersistentVolume is pre-bound (claimRef) to a claim in that namespace`);
+    }
+    const count = assertCount(C, `${prop}.count`, opts.count ?? this.replicas, 1);
+    if (count < this.replicas) {
+      throw propError(C, `${prop}.count`, count, `must be at least replicas (${this.replicas}): a pod without a volume would stay Pending`);
+    }
+    const capacity = opts.capacity === undefined ? { quantity: claim.quantity, kib: claim.kib } : assertSize(C, `${prop}.capacity`, opts.capacity);
+    if (capacity.kib < claim.kib) {
+      throw propError(C, `${prop}.capacity`, capacity.quantity, `must be at least the claim's request (${claim.quantity}), or the claim cannot bind`);
+    }
+    const reclaim = validateReclaimPolicy(C, `${prop}.reclaimPolicy`, opts.reclaimPolicy ?? VolumeReclaimPolicy.RETAIN);
+    if (opts.source === undefined || opts.source === null || typeof (opts.source as any)._toKube !== 'function') {
+      throw propError(C, `${prop}.source`, opts.source, 'must be a StaticVolumeSource (hostPath, local or nfs)');
+    }
+    opts.source._validate(C, `${prop}.source`, count);
+    const prefix = opts.namePrefix ?? `${this.namespace}-${claim.props.name}-${this.name}`;
+    assertDnsSubdomain(C, `${prop}.namePrefix`, `${prefix}-${this.ordinalsStart + count - 1}`);
+    for (let index = 0; index < count; index++) {
+      const ordinal = this.ordinalsStart + index;
+      const source = opts.source._toKube(ordinal, index);
+      this._staticVolumes.push(new kplus.k8s.KubePersistentVolume(this, `Volume-${claim.props.name}-${ordinal}`, {
+        metadata: { name: `${prefix}-${ordinal}`, labels: { ...this.labels, 'cdk8s-stateful/claim': claim.props.name, 'cdk8s-stateful/ordinal': String(ordinal) } },
+        spec: {
+          ...source,
+          capacity: { storage: kplus.k8s.Quantity.fromString(capacity.quantity) },
+          accessModes: claim.accessModes,
+          volumeMode: claim.volumeMode,
+          storageClassName: claim.storageClassName,
+          persistentVolumeReclaimPolicy: reclaim,
+          claimRef: {
+            apiVersion: 'v1',
+            kind: 'PersistentVolumeClaim',
+            namespace: this.namespace,
+            name: `${claim.props.name}-${this.name}-${ordinal}`,
+          },
+        },
+      }));
+    }
+  }
+
+  private _extras(): StatefulSetExtras {
+    const selector = { matchLabels: this.selectorLabels };
+    const hostname = 'kubernetes.io/hostname';
+    let affinity: kplus.k8s.Affinity | undefined;
+    let topologySpreadConstraints: kplus.k8s.TopologySpreadConstraint[] | undefined;
+    switch (this._spreading) {
+      case PodSpreading.SOFT_ANTI_AFFINITY:
+        affinity = {
+          podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: selector, topologyKey: hostname } }],
+          },
+        };
+        break;
+      case PodSpreading.REQUIRED_ANTI_AFFINITY:
+        affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: selector, topologyKey: hostname }] } };
+        break;
+      case PodSpreading.TOPOLOGY_SPREAD:
+        topologySpreadConstraints = [{ maxSkew: 1, topologyKey: hostname, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector }];
+        break;
+      default:
+        break;
+    }
+    return {
+      volumeClaimTemplates: this._claims.map(c => ({
+        metadata: { name: c.props.name, labels: this.selectorLabels },
+        spec: {
+          accessModes: c.accessModes,
+          storageClassName: c.storageClassName,
+          volumeMode: c.volumeMode,
+          resources: { requests: { storage: kplus.k8s.Quantity.fromString(c.quantity) } },
+        },
+      })),
+      claimNames: new Set(this._claims.map(c => c.props.name)),
+      blockDevices: this._blockDevices,
+      retention: this._retention,
+      ordinalsStart: this.ordinalsStart,
+      revisionHistoryLimit: this._revisionHistoryLimit,
+      seccompRuntimeDefault: this._restricted,
+      capabilitiesDropAll: this._restricted,
+      podAntiAffinity: affinity?.podAntiAffinity,
+      topologySpreadConstraints,
+    };
+  }
+}
+
+function assertDuration(prop: string, value: unknown, minSeconds: number): Duration {
+  let seconds: number;
+  try {
+    seconds = (value as Duration).toSeconds();
+  } catch {
+    throw propError(C, prop, value, `must be a Duration of at least ${minSeconds} seconds, in whole seconds`);
+  }
+  if (!(value instanceof Duration) || !Number.isInteger(seconds) || seconds < minSeconds || seconds > 2 ** 31 - 1) {
+    throw propError(C, prop, Number.isFinite(seconds) ? `${seconds}s` : value, `must be a Duration of at least ${minSeconds} seconds, in whole seconds`);
+  }
+  return value;
+}
+
+function assertAnnotations(annotations: { [key: string]: string }): { [key: string]: string } {
+  if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations)) {
+    throw propError(C, 'podAnnotations', annotations, 'must be a map of annotation keys to string values');
+  }
+  for (const [k, v] of Object.entries(annotations)) {
+    assertLabels(C, 'podAnnotations', { [k]: 'x' });
+    if (typeof v !== 'string') throw propError(C, `podAnnotations[${k}]`, v, 'must be a string');
+  }
+  return { ...annotations };
+}
