@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real servers the integration tests run against (redis-server, MariaDB
-# with mariadb-backup) when they are missing, so that `npm ci && npm test` is the whole
+# with mariadb-backup) and busybox when they are missing, so that `npm ci && npm test` is the whole
 # set-up on a fresh Debian machine. Needs root and apt-get; otherwise it only warns and
 # the integration tests say what is missing (they fail under CI=true).
 set -u
@@ -8,6 +8,8 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 { command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; } || need+=(mariadb-server)
 command -v mariadb-backup >/dev/null 2>&1 || need+=(mariadb-backup)
+# busybox sh: the ordinal scripts must run in the shell of busybox-based images too.
+command -v busybox >/dev/null 2>&1 || need+=(busybox)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "${SKIP_SERVER_INSTALL:-}" = "1" ]; then

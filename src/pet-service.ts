@@ -995,14 +995,11 @@ export class PetService extends Construct {
 }
 
 function assertDuration(prop: string, value: unknown, minSeconds: number): Duration {
-  let seconds: number;
-  try {
-    seconds = (value as Duration).toSeconds();
-  } catch {
-    throw propError(C, prop, value, `must be a Duration of at least ${minSeconds} seconds, in whole seconds`);
-  }
-  if (!(value instanceof Duration) || !Number.isInteger(seconds) || seconds < minSeconds || seconds > 2 ** 31 - 1) {
-    throw propError(C, prop, Number.isFinite(seconds) ? `${seconds}s` : value, `must be a Duration of at least ${minSeconds} seconds, in whole seconds`);
+  const allowed = `must be a Duration of at least ${minSeconds} seconds, in whole seconds`;
+  if (!(value instanceof Duration)) throw propError(C, prop, value, allowed);
+  const millis = value.toMilliseconds();
+  if (!Number.isFinite(millis) || millis % 1000 !== 0 || millis / 1000 < minSeconds || millis / 1000 > 2 ** 31 - 1) {
+    throw propError(C, prop, `${millis / 1000}s`, allowed);
   }
   return value;
 }

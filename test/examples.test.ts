@@ -1,0 +1,101 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Chart, Testing } from 'cdk8s';
+import { byKind, crossReference, Doc, one, runScript, validateManifests } from './util/k8s';
+
+const EXAMPLES = path.join(__dirname, '..', 'examples');
+const names = fs.readdirSync(EXAMPLES).filter(f => f.endsWith('.ts') && f !== 'synth-all.ts').map(f => f.replace(/\.ts$/, '')).sort();
+
+function synthExample(name: string): Doc[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const chart: Chart = require(path.join(EXAMPLES, name)).build(Testing.app());
+  expect(chart.node.id).toBe(name);
+  return Testing.synth(chart) as Doc[];
+}
+
+test('the seed examples exist', () => {
+  expect(names).toEqual(expect.arrayContaining(['kubia-pet', 'nginx-web', 'websocket']));
+});
+
+describe.each(names)('example %s', (name) => {
+  test('every document passes the Kubernetes 1.27 validator and the cross-reference checks', () => {
+    const docs = synthExample(name);
+    expect(docs.length).toBeGreaterThan(0);
+    validateManifests(docs);
+    crossReference(docs);
+  });
+});
+
+describe('kubia-pet (seed 001)', () => {
+  const docs = synthExample('kubia-pet');
+  test('snapshot', () => expect(docs).toMatchSnapshot());
+  test('3 luksa/kubia-pet pods on 8080 behind port 80, 1Mi data at /var/data', () => {
+    const sts = one(docs, 'StatefulSet', 'kubia');
+    const svc = one(docs, 'Service', 'kubia');
+    expect(sts.spec.replicas).toBe(3);
+    expect(svc.spec.clusterIP).toBe('None');
+    expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }]);
+    const c = sts.spec.template.spec.containers[0];
+    expect(c).toMatchObject({ name: 'kubia-ctr', image: 'luksa/kubia-pet', ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP' }] });
+    expect(c.volumeMounts).toEqual([{ name: 'data', mountPath: '/var/data' }]);
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('1Mi');
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+    expect(one(docs, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
+  });
+});
+
+describe('nginx-web (seed 003)', () => {
+  const docs = synthExample('nginx-web');
+  test('snapshot', () => expect(docs).toMatchSnapshot());
+  test('StatefulSet web behind headless Service nginx, claim www at /usr/share/nginx/html', () => {
+    const sts = one(docs, 'StatefulSet', 'web');
+    expect(sts.spec.serviceName).toBe('nginx');
+    expect(sts.spec.replicas).toBe(2);
+    expect(one(docs, 'Service', 'nginx').spec.clusterIP).toBe('None');
+    const claim = sts.spec.volumeClaimTemplates[0];
+    expect(claim.metadata.name).toBe('www');
+    expect(claim.spec).toMatchObject({ storageClassName: 'nginx-storage-class', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } });
+    expect(sts.spec.template.spec.containers[0].volumeMounts).toEqual([{ name: 'www', mountPath: '/usr/share/nginx/html' }]);
+  });
+  test('4 hostPath PVs pv-nginx-0..3, each pre-bound to www-web-N and retained', () => {
+    const pvs = byKind(docs, 'PersistentVolume');
+    expect(pvs.map(p => p.metadata.name)).toEqual(['pv-nginx-0', 'pv-nginx-1', 'pv-nginx-2', 'pv-nginx-3']);
+    pvs.forEach((pv, n) => {
+      expect(pv.spec.hostPath.path).toBe(`/data/nas/web/nginx${n}`);
+      expect(pv.spec.claimRef).toEqual({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'k8s-learning', name: `www-web-${n}` });
+      expect(pv.spec.persistentVolumeReclaimPolicy).toBe('Retain');
+      expect(pv.spec).toMatchObject({ storageClassName: 'nginx-storage-class', capacity: { storage: '1Gi' }, volumeMode: 'Filesystem' });
+    });
+  });
+  test('the unprivileged nginx image runs as its own uid on 8080', () => {
+    const pod = one(docs, 'StatefulSet').spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 101 });
+    expect(pod.containers[0].ports).toEqual([{ containerPort: 8080, name: 'web', protocol: 'TCP' }]);
+  });
+});
+
+describe('websocket (seed 000)', () => {
+  const docs = synthExample('websocket');
+  test('snapshot', () => expect(docs).toMatchSnapshot());
+  test('stable per-pod DNS, peers published before Ready, a client Service over all pods', () => {
+    const sts = one(docs, 'StatefulSet', 'ws');
+    expect(sts.spec.podManagementPolicy).toBe('Parallel');
+    expect(one(docs, 'Service', 'ws').spec.publishNotReadyAddresses).toBe(true);
+    const client = one(docs, 'Service', 'ws-client');
+    expect(client.spec.clusterIP).toBeUndefined();
+    expect(client.spec.selector['statefulset.kubernetes.io/pod-name']).toBeUndefined();
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(60);
+  });
+  test('each pod writes its own node id (script executed)', () => {
+    const script = one(docs, 'ConfigMap', 'ws-scripts').data['ordinal-init.sh'];
+    const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'ws-'));
+    const local = script.split('/etc/ws').join(dir);
+    for (const n of [0, 1, 2]) {
+      const run = runScript(local, 'sh', { POD_NAME: `ws-${n}` });
+      expect(run.status).toBe(0);
+      expect(fs.readFileSync(`${dir}/node-id`, 'utf8')).toBe(`ws-node-${n}\n`);
+    }
+    const init = one(docs, 'StatefulSet').spec.template.spec.initContainers[0];
+    expect(init.volumeMounts).toContainEqual({ name: 'ordinal-init-output', mountPath: '/etc/ws' });
+  });
+});
