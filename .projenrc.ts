@@ -63,6 +63,11 @@ for (const dir of ['examples', 'bench']) {
 }
 project.npmignore?.exclude('/examples/', '/bench/', '/.ci/', '/docs/');
 
+// unrs-resolver (via eslint-import-resolver-typescript) 1.13 pins platform bindings that
+// the registry reachable from our machines lacks, which makes `npm ci` fail on a fresh
+// clone ("Missing: @unrs/resolver-binding-… from lock file"). 1.12.2 has all of them.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
 // Real servers for the integration tests: install them when missing (root + apt-get),
 // so that `npm ci && npm test` is the whole set-up on a fresh machine.
 project.testTask.prependExec('bash scripts/ensure-test-servers.sh');
