@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { byKind, crossReference, Doc, one, runScript, validateManifests } from './util/k8s';
@@ -88,7 +89,7 @@ describe('websocket (seed 000)', () => {
   });
   test('each pod writes its own node id (script executed)', () => {
     const script = one(docs, 'ConfigMap', 'ws-scripts').data['ordinal-init.sh'];
-    const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'ws-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ws-'));
     const local = script.split('/etc/ws').join(dir);
     for (const n of [0, 1, 2]) {
       const run = runScript(local, 'sh', { POD_NAME: `ws-${n}` });
