@@ -63,12 +63,21 @@ describe('defaults', () => {
 
   test('Pod Security Standards restricted, with a numeric non-root uid', () => {
     expect(podSpec.securityContext).toEqual({
-      runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000,
-      fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' },
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+      fsGroupChangePolicy: 'OnRootMismatch',
+      seccompProfile: { type: 'RuntimeDefault' },
     });
     expect(main.securityContext).toEqual({
-      runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, privileged: false, allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: false, capabilities: { drop: ['ALL'] },
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: false,
+      capabilities: { drop: ['ALL'] },
     });
     expect(podSpec.automountServiceAccountToken).toBe(false);
   });
@@ -111,8 +120,13 @@ describe('claim templates', () => {
       claimTemplates: [
         { name: 'data', size: Size.mebibytes(1), mountPath: '/var/data' },
         {
-          name: 'logs', size: Size.gibibytes(2), mountPath: '/var/log/app', storageClassName: 'fast',
-          accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE_POD], subPath: 'app', readOnly: true,
+          name: 'logs',
+          size: Size.gibibytes(2),
+          mountPath: '/var/log/app',
+          storageClassName: 'fast',
+          accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE_POD],
+          subPath: 'app',
+          readOnly: true,
         },
       ],
     });
@@ -197,7 +211,10 @@ describe('static PersistentVolumes', () => {
       replicas: 2,
       ordinalsStart: 3,
       claimTemplates: [{
-        name: 'www', size: Size.gibibytes(1), mountPath: '/usr/share/nginx/html', storageClassName: 'nginx-storage-class',
+        name: 'www',
+        size: Size.gibibytes(1),
+        mountPath: '/usr/share/nginx/html',
+        storageClassName: 'nginx-storage-class',
         staticVolumes: { source: StaticVolumeSource.hostPath({ path: '/data/web{ordinal}' }), count: 3, capacity: Size.gibibytes(2) },
       }],
     });
@@ -233,7 +250,9 @@ describe('static PersistentVolumes', () => {
       namespace: 'default',
       replicas: 2,
       claimTemplates: [{
-        name: 'data', size: Size.gibibytes(1), mountPath: '/d',
+        name: 'data',
+        size: Size.gibibytes(1),
+        mountPath: '/d',
         staticVolumes: { source: StaticVolumeSource.local({ path: '/mnt/disks/ssd1', nodeNames: ['node-a', 'node-b'] }), reclaimPolicy: VolumeReclaimPolicy.DELETE },
       }],
     });
@@ -250,13 +269,21 @@ describe('static PersistentVolumes', () => {
 describe('props', () => {
   test('scale, lifecycle and update strategy', () => {
     const { docs } = pet({
-      replicas: 4, podManagementPolicy: kplus.PodManagementPolicy.PARALLEL, partition: 2, minReady: Duration.seconds(10),
-      revisionHistoryLimit: 3, claimRetentionWhenDeleted: ClaimRetentionPolicy.DELETE, claimRetentionWhenScaled: ClaimRetentionPolicy.DELETE,
+      replicas: 4,
+      podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
+      partition: 2,
+      minReady: Duration.seconds(10),
+      revisionHistoryLimit: 3,
+      claimRetentionWhenDeleted: ClaimRetentionPolicy.DELETE,
+      claimRetentionWhenScaled: ClaimRetentionPolicy.DELETE,
       terminationGracePeriod: Duration.minutes(2),
     });
     const sts = one(docs, 'StatefulSet');
     expect(sts.spec).toMatchObject({
-      replicas: 4, podManagementPolicy: 'Parallel', minReadySeconds: 10, revisionHistoryLimit: 3,
+      replicas: 4,
+      podManagementPolicy: 'Parallel',
+      minReadySeconds: 10,
+      revisionHistoryLimit: 3,
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } },
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' },
     });
@@ -280,8 +307,15 @@ describe('props', () => {
 
   test('publishNotReadyAddresses, names, namespace and labels', () => {
     const { docs } = pet({
-      publishNotReadyAddresses: true, name: 'kubia', serviceName: 'kubia-svc', namespace: 'pets', appName: 'kubia-app',
-      component: 'server', partOf: 'shop', labels: { team: 'pets' }, podAnnotations: { 'prometheus.io/scrape': 'true' },
+      publishNotReadyAddresses: true,
+      name: 'kubia',
+      serviceName: 'kubia-svc',
+      namespace: 'pets',
+      appName: 'kubia-app',
+      component: 'server',
+      partOf: 'shop',
+      labels: { team: 'pets' },
+      podAnnotations: { 'prometheus.io/scrape': 'true' },
     });
     const svc = one(docs, 'Service');
     const sts = one(docs, 'StatefulSet');
@@ -311,7 +345,9 @@ describe('props', () => {
     const spread = one(pet({ spreading: PodSpreading.TOPOLOGY_SPREAD }).docs, 'StatefulSet').spec.template.spec;
     expect(spread.affinity).toBeUndefined();
     expect(spread.topologySpreadConstraints).toEqual([{
-      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway',
+      maxSkew: 1,
+      topologyKey: 'kubernetes.io/hostname',
+      whenUnsatisfiable: 'ScheduleAnyway',
       labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'web' } },
     }]);
     expect(one(pet({ spreading: PodSpreading.NONE }).docs, 'StatefulSet').spec.template.spec.affinity).toBeUndefined();
@@ -319,8 +355,12 @@ describe('props', () => {
 
   test('container settings, probes, init containers and sidecars get the same defaults', () => {
     const { docs } = pet({
-      command: ['node'], args: ['app.js'], workingDir: '/app', envVariables: { MODE: kplus.EnvValue.fromValue('x') },
-      readiness: kplus.Probe.fromHttpGet('/', { port: 8080 }), liveness: kplus.Probe.fromTcpSocket({ port: 8080 }),
+      command: ['node'],
+      args: ['app.js'],
+      workingDir: '/app',
+      envVariables: { MODE: kplus.EnvValue.fromValue('x') },
+      readiness: kplus.Probe.fromHttpGet('/', { port: 8080 }),
+      liveness: kplus.Probe.fromTcpSocket({ port: 8080 }),
       startup: kplus.Probe.fromCommand(['true']),
       initContainers: [{ name: 'prepare', image: 'busybox:1.36', command: ['true'] }],
       sidecars: [{ name: 'exporter', image: 'exporter:1', portNumber: 9100 }],
@@ -392,31 +432,40 @@ describe('fails on bad input with an error naming the prop', () => {
       claimTemplates: [{ name: 'a', size: Size.gibibytes(1), mountPath: '/d', staticVolumes: { source: StaticVolumeSource.hostPath({ path: '/x{ordinal}' }) } }],
     }, /invalid `namespace` undefined: is required with claimTemplates\[0\].staticVolumes/],
     ['fewer static PVs than replicas', {
-      namespace: 'default', replicas: 3,
+      namespace: 'default',
+      replicas: 3,
       claimTemplates: [{ name: 'a', size: Size.gibibytes(1), mountPath: '/d', staticVolumes: { source: StaticVolumeSource.hostPath({ path: '/x{ordinal}' }), count: 2 } }],
     }, /invalid `claimTemplates\[0\].staticVolumes.count` 2: must be at least replicas \(3\)/],
     ['PV capacity below the claim request', {
       namespace: 'default',
       claimTemplates: [{
-        name: 'a', size: Size.gibibytes(2), mountPath: '/d',
+        name: 'a',
+        size: Size.gibibytes(2),
+        mountPath: '/d',
         staticVolumes: { source: StaticVolumeSource.hostPath({ path: '/x{ordinal}' }), capacity: Size.gibibytes(1) },
       }],
     }, /invalid `claimTemplates\[0\].staticVolumes.capacity` "1Gi": must be at least the claim's request \(2Gi\)/],
     ['Recycle', {
       namespace: 'default',
       claimTemplates: [{
-        name: 'a', size: Size.gibibytes(1), mountPath: '/d',
+        name: 'a',
+        size: Size.gibibytes(1),
+        mountPath: '/d',
         staticVolumes: { source: StaticVolumeSource.hostPath({ path: '/x{ordinal}' }), reclaimPolicy: VolumeReclaimPolicy.RECYCLE },
       }],
     }, /invalid `claimTemplates\[0\].staticVolumes.reclaimPolicy` "Recycle": Recycle is deprecated/],
     ['static volumes that would share one directory', {
-      namespace: 'default', replicas: 2,
+      namespace: 'default',
+      replicas: 2,
       claimTemplates: [{ name: 'a', size: Size.gibibytes(1), mountPath: '/d', staticVolumes: { source: StaticVolumeSource.hostPath({ path: '/x' }) } }],
     }, /invalid `claimTemplates\[0\].staticVolumes.source.path` "\/x": must contain \{ordinal\}/],
     ['local volumes with the wrong number of nodes', {
-      namespace: 'default', replicas: 3,
+      namespace: 'default',
+      replicas: 3,
       claimTemplates: [{
-        name: 'a', size: Size.gibibytes(1), mountPath: '/d',
+        name: 'a',
+        size: Size.gibibytes(1),
+        mountPath: '/d',
         staticVolumes: { source: StaticVolumeSource.local({ path: '/x{ordinal}', nodeNames: ['a', 'b'] }) },
       }],
     }, /invalid `claimTemplates\[0\].staticVolumes.source.nodeNames`/],

@@ -6,7 +6,10 @@ import { crossReference, Doc, one, unknownFields, validateManifests } from './ut
 function docs(): Doc[] {
   const chart = Testing.chart();
   new PetService(chart, 'web', {
-    image: 'nginx', namespace: 'default', replicas: 2, ports: [{ name: 'http', port: 80 }],
+    image: 'nginx',
+    namespace: 'default',
+    replicas: 2,
+    ports: [{ name: 'http', port: 80 }],
     claimTemplates: [{ name: 'www', size: Size.gibibytes(1), mountPath: '/www', staticVolumes: { source: StaticVolumeSource.hostPath({ path: '/d{ordinal}' }) } }],
   });
   return JSON.parse(JSON.stringify(Testing.synth(chart)));
