@@ -8,6 +8,8 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 { command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; } || need+=(mariadb-server)
 command -v mariadb-backup >/dev/null 2>&1 || need+=(mariadb-backup)
+# socat: StatefulMySql's MariaDB clone stream (the official mariadb image ships it too).
+command -v socat >/dev/null 2>&1 || need+=(socat)
 # busybox sh: the ordinal scripts must run in the shell of busybox-based images too.
 command -v busybox >/dev/null 2>&1 || need+=(busybox)
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -4,3 +4,4 @@ export * from './credentials';
 export * from './pet-service';
 export * from './redis';
 export * from './network';
+export * from './mysql';

@@ -1,12 +1,13 @@
-import { ApiObject, Duration, Size } from 'cdk8s';
+import { ApiObject, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { NetworkIsolationOptions, PetNetworkPolicy } from './network';
 import { OrdinalScript, OrdinalStep } from './ordinal';
 import { PetHeadlessService, PetStatefulSet, StatefulSetExtras } from './private/pet-workload';
 import { assertCount, assertSize, validateReclaimPolicy } from './private/sizes';
 import {
-  assertAbsolutePath, assertDnsLabel, assertDnsSubdomain, assertEnvName, assertInteger, assertLabels, assertNonEmptyString,
-  assertOneOf, assertPort, assertPortName, assertUnique, propError,
+  assertAbsolutePath, assertBoolean, assertDnsLabel, assertDnsSubdomain, assertEnvName, assertInteger, assertLabels, assertNonEmptyString,
+  assertOneOf, assertPort, assertPortName, assertServiceName, assertStringArray, assertUnique, propError,
 } from './private/validate';
 import { ClaimRetentionPolicy, ClaimTemplateProps, VolumeReclaimPolicy } from './storage';
 
@@ -525,7 +526,9 @@ export class PetService extends Construct {
 
     // ---- identity -------------------------------------------------------------------
     this.name = assertDnsLabel(C, 'name', props.name ?? id.toLowerCase(), 52);
-    this.serviceName = assertDnsLabel(C, 'serviceName', props.serviceName ?? this.name, 63);
+    this.serviceName = props.serviceName === undefined
+      ? assertServiceName(C, 'name', this.name, ' (the headless Service is named after it unless `serviceName` is set)')
+      : assertServiceName(C, 'serviceName', props.serviceName);
     this.namespace = props.namespace === undefined ? undefined : assertDnsLabel(C, 'namespace', props.namespace, 63);
     this.clusterDomain = assertDnsSubdomain(C, 'clusterDomain', props.clusterDomain ?? 'cluster.local');
     const appName = assertDnsLabel(C, 'appName', props.appName ?? this.name, 63);
@@ -581,12 +584,12 @@ export class PetService extends Construct {
     assertUnique(C, 'ports[].containerPort', this._ports.map(p => `${p.containerPort}/${p.protocol}`));
 
     // ---- security -------------------------------------------------------------------
-    const allowRoot = props.allowRunAsRoot ?? false;
+    const allowRoot = assertBoolean(C, 'allowRunAsRoot', props.allowRunAsRoot) ?? false;
     this._restricted = !allowRoot;
     const user = assertInteger(C, 'runAsUser', props.runAsUser ?? 1000, allowRoot ? 0 : 1, 2 ** 31 - 1);
     const group = assertInteger(C, 'runAsGroup', props.runAsGroup ?? user, 0, 2 ** 31 - 1);
     const fsGroup = assertInteger(C, 'fsGroup', props.fsGroup ?? group, 0, 2 ** 31 - 1);
-    const readOnlyRoot = props.readOnlyRootFilesystem ?? false;
+    const readOnlyRoot = assertBoolean(C, 'readOnlyRootFilesystem', props.readOnlyRootFilesystem) ?? false;
     const containerSecurity: kplus.ContainerSecurityContextProps = {
       ensureNonRoot: !allowRoot,
       user,
@@ -597,7 +600,7 @@ export class PetService extends Construct {
     };
     this._containerDefaults = {
       securityContext: containerSecurity,
-      imagePullPolicy: props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      imagePullPolicy: assertOneOf(C, 'imagePullPolicy', props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT, Object.values(kplus.ImagePullPolicy)),
       resources: {
         cpu: { request: kplus.Cpu.millis(100) },
         memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
@@ -610,7 +613,7 @@ export class PetService extends Construct {
       metadata: metadata(this.serviceName),
       clusterIP: 'None',
       ports: this._ports.map(p => ({ name: p.name, port: p.port, targetPort: p.containerPort, protocol: p.protocol })),
-    }, props.publishNotReadyAddresses ?? false);
+    }, assertBoolean(C, 'publishNotReadyAddresses', props.publishNotReadyAddresses) ?? false);
     for (const [k, v] of Object.entries(this.selectorLabels)) this.service.selectLabel(k, v);
 
     this.statefulSet = new PetStatefulSet(this, 'Resource', {
@@ -645,23 +648,26 @@ export class PetService extends Construct {
       ...this._containerDefaults,
       name: assertDnsLabel(C, 'containerName', props.containerName ?? 'main'),
       image,
-      command: props.command,
-      args: props.args,
+      command: assertStringArray(C, 'command', props.command),
+      args: assertStringArray(C, 'args', props.args),
       workingDir: props.workingDir === undefined ? undefined : assertAbsolutePath(C, 'workingDir', props.workingDir),
       envVariables: props.envVariables,
-      resources: props.resources ?? this._containerDefaults.resources,
+      resources: assertResources('resources', props.resources) ?? this._containerDefaults.resources,
       readiness: props.readiness,
       liveness: props.liveness,
       startup: props.startup,
       ports: this._ports.map(p => ({ name: p.name, number: p.containerPort, protocol: p.protocol })),
     });
 
-    for (const c of props.initContainers ?? []) this.addInitContainer(c);
-    for (const c of props.sidecars ?? []) this.addSidecar(c);
-    (props.claimTemplates ?? []).forEach((t, i) => this._addClaimTemplate(t, `claimTemplates[${i}]`));
+    for (const [prop, probe] of [['readiness', props.readiness], ['liveness', props.liveness], ['startup', props.startup]] as const) {
+      assertProbe(prop, probe, this.container);
+    }
+    assertList('initContainers', props.initContainers).forEach((c, i) => this.statefulSet.addInitContainer(this._withDefaults(c, `initContainers[${i}]`)));
+    assertList('sidecars', props.sidecars).forEach((c, i) => this.statefulSet.addContainer(this._withDefaults(c, `sidecars[${i}]`)));
+    assertList('claimTemplates', props.claimTemplates).forEach((t, i) => this._addClaimTemplate(t, `claimTemplates[${i}]`));
 
     // ---- disruption budget ------------------------------------------------------------
-    const wantPdb = props.disruptionBudget ?? this.replicas > 1;
+    const wantPdb = assertBoolean(C, 'disruptionBudget', props.disruptionBudget) ?? this.replicas > 1;
     if (props.maxUnavailable !== undefined && !wantPdb) {
       throw propError(C, 'maxUnavailable', props.maxUnavailable, 'needs a PodDisruptionBudget: set `disruptionBudget: true` or replicas > 1');
     }
@@ -750,12 +756,12 @@ export class PetService extends Construct {
 
   /** Adds an init container with this service's security and resource defaults. */
   public addInitContainer(props: kplus.ContainerProps): kplus.Container {
-    return this.statefulSet.addInitContainer(this._withDefaults(props));
+    return this.statefulSet.addInitContainer(this._withDefaults(props, 'addInitContainer'));
   }
 
   /** Adds a container beside the main one with this service's security and resource defaults. */
   public addSidecar(props: kplus.ContainerProps): kplus.Container {
-    return this.statefulSet.addContainer(this._withDefaults(props));
+    return this.statefulSet.addContainer(this._withDefaults(props, 'addSidecar'));
   }
 
   /**
@@ -764,8 +770,14 @@ export class PetService extends Construct {
    * @param id the construct id (also the default name suffix)
    */
   public addClientService(id: string, options: ClientServiceOptions = {}): kplus.Service {
-    const name = assertDnsLabel(C, 'addClientService name', options.name ?? `${this.name}-${id.toLowerCase()}`, 63);
+    if (typeof id !== 'string' || id.length === 0 || this.node.tryFindChild(id) !== undefined) {
+      throw propError(C, 'addClientService id', id, `must be a non-empty construct id not used by another child: ${this.node.children.map(c => c.node.id).join(', ')}`);
+    }
+    const name = assertServiceName(C, 'addClientService name', options.name ?? `${this.name}-${id.toLowerCase()}`);
     const names = options.portNames ?? this._ports.map(p => p.name);
+    if (!Array.isArray(names) || names.length === 0) throw propError(C, 'addClientService portNames', names, 'must name at least one pet port');
+    const type = assertOneOf(C, 'addClientService type', options.type ?? kplus.ServiceType.CLUSTER_IP,
+      [kplus.ServiceType.CLUSTER_IP, kplus.ServiceType.NODE_PORT, kplus.ServiceType.LOAD_BALANCER]);
     const ports = names.map(n => {
       const p = this._ports.find(x => x.name === n);
       if (!p) throw propError(C, 'addClientService portNames', n, `must name a pet port: ${this._ports.map(x => JSON.stringify(x.name)).join(', ')}`);
@@ -773,7 +785,7 @@ export class PetService extends Construct {
     });
     const svc = new kplus.Service(this, id, {
       metadata: { name, namespace: this.namespace, labels: this.labels },
-      type: options.type ?? kplus.ServiceType.CLUSTER_IP,
+      type,
       ports,
     });
     for (const [k, v] of Object.entries(this.selectorLabels)) svc.selectLabel(k, v);
@@ -781,6 +793,18 @@ export class PetService extends Construct {
       svc.selectLabel(POD_NAME_LABEL, this.podName(options.ordinal));
     }
     return svc;
+  }
+
+  /**
+   * Isolates the pets' network (a NetworkPolicy): only the pets themselves (on any port)
+   * and the chosen clients (on the pet ports) may connect to them. Returns the policy, to
+   * which more rules can be added.
+   */
+  public isolateNetwork(options: NetworkIsolationOptions = {}): PetNetworkPolicy {
+    if (this.node.tryFindChild('NetworkPolicy')) {
+      throw propError(C, 'isolateNetwork', 'called twice', 'may be called once; add rules to the policy it returned (addIngressRule)');
+    }
+    return new PetNetworkPolicy(this, 'NetworkPolicy', { ...options, pet: this });
   }
 
   /**
@@ -838,14 +862,19 @@ export class PetService extends Construct {
     assertInteger(C, 'ordinal', ordinal, this.ordinalsStart, this.ordinalsStart + this.replicas - 1);
   }
 
-  private _withDefaults(props: kplus.ContainerProps): kplus.ContainerProps {
-    if (props === undefined || props === null || typeof props !== 'object') throw propError(C, 'container', props, 'must be container props');
-    assertDnsLabel(C, 'container name', props.name);
+  private _withDefaults(props: kplus.ContainerProps, prop: string): kplus.ContainerProps {
+    if (props === undefined || props === null || typeof props !== 'object') throw propError(C, prop, props, 'must be container props');
+    assertDnsLabel(C, `${prop}.name`, props.name);
+    const used = [...this.statefulSet.containers, ...this.statefulSet.initContainers].map(c => c.name);
+    if (used.includes(props.name!)) throw propError(C, `${prop}.name`, props.name, `must be unique in the pod; containers: ${used.join(', ')}`);
+    assertNonEmptyString(C, `${prop}.image`, props.image, 1024);
+    assertStringArray(C, `${prop}.command`, props.command);
+    assertStringArray(C, `${prop}.args`, props.args);
     return {
       ...this._containerDefaults,
       ...props,
       securityContext: props.securityContext ?? this._containerDefaults.securityContext,
-      resources: props.resources ?? this._containerDefaults.resources,
+      resources: assertResources(`${prop}.resources`, props.resources) ?? this._containerDefaults.resources,
     };
   }
 
@@ -893,7 +922,7 @@ export class PetService extends Construct {
     const claim: ClaimInfo = { props, quantity, kib, accessModes, volumeMode, storageClassName, placeholder };
     if (props.staticVolumes) this._addStaticVolumes(claim, `${prop}.staticVolumes`);
     this._claims.push(claim);
-    this._mountClaim(claim, this.container, mountPath, { readOnly: props.readOnly, subPath: props.subPath });
+    this._mountClaim(claim, this.container, mountPath, { readOnly: assertBoolean(C, `${prop}.readOnly`, props.readOnly), subPath: props.subPath });
   }
 
   private _mountClaim(claim: ClaimInfo, container: kplus.Container, path: string, options: MountClaimOptions): void {
@@ -926,6 +955,9 @@ export class PetService extends Construct {
     opts.source._validate(C, `${prop}.source`, count);
     const prefix = opts.namePrefix ?? `${this.namespace}-${claim.props.name}-${this.name}`;
     assertDnsSubdomain(C, `${prop}.namePrefix`, `${prefix}-${this.ordinalsStart + count - 1}`);
+    if (this._staticVolumes.some(v => v.name.startsWith(`${prefix}-`) && /^\d+$/.test(v.name.slice(prefix.length + 1)))) {
+      throw propError(C, `${prop}.namePrefix`, prefix, 'must be unique: another claim template\'s static volumes already use it (PersistentVolume names are cluster-wide)');
+    }
     for (let index = 0; index < count; index++) {
       const ordinal = this.ordinalsStart + index;
       const source = opts.source._toKube(ordinal, index);
@@ -997,7 +1029,12 @@ export class PetService extends Construct {
 function assertDuration(prop: string, value: unknown, minSeconds: number): Duration {
   const allowed = `must be a Duration of at least ${minSeconds} seconds, in whole seconds`;
   if (!(value instanceof Duration)) throw propError(C, prop, value, allowed);
-  const millis = value.toMilliseconds();
+  let millis: number;
+  try {
+    millis = value.toMilliseconds();
+  } catch {
+    throw propError(C, prop, value.toHumanString(), allowed);
+  }
   if (!Number.isFinite(millis) || millis % 1000 !== 0 || millis / 1000 < minSeconds || millis / 1000 > 2 ** 31 - 1) {
     throw propError(C, prop, `${millis / 1000}s`, allowed);
   }
@@ -1013,4 +1050,66 @@ function assertAnnotations(annotations: { [key: string]: string }): { [key: stri
     if (typeof v !== 'string') throw propError(C, `podAnnotations[${k}]`, v, 'must be a string');
   }
   return { ...annotations };
+}
+
+function assertList<T>(prop: string, value: T[] | undefined): T[] {
+  if (value !== undefined && !Array.isArray(value)) throw propError(C, prop, value, 'must be a list');
+  return value ?? [];
+}
+
+function assertProbe(prop: string, probe: unknown, container: kplus.Container): void {
+  if (probe === undefined) return;
+  const allowed = 'must be a kplus.Probe: fromTcpSocket/fromHttpGet on a port from 1 to 65535, or fromCommand with a non-empty command';
+  let kube: kplus.k8s.Probe;
+  try {
+    kube = (probe as any)._toKube(container);
+  } catch {
+    throw propError(C, prop, probe, allowed);
+  }
+  const action = kube.tcpSocket ?? kube.httpGet;
+  const port = action?.port?.value;
+  const command = kube.exec?.command;
+  if (action && !(typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535)) throw propError(C, `${prop} port`, port, allowed);
+  if (kube.exec && (!Array.isArray(command) || command.length === 0 || command.some(x => typeof x !== 'string'))) {
+    throw propError(C, `${prop} command`, command, allowed);
+  }
+  if (!action && !kube.exec) throw propError(C, prop, probe, allowed);
+}
+
+function assertResources(prop: string, resources: kplus.ContainerResources | undefined): kplus.ContainerResources | undefined {
+  if (resources === undefined) return undefined;
+  if (resources === null || typeof resources !== 'object') throw propError(C, prop, resources, 'must be kplus.ContainerResources');
+  const cpu = (which: string, v: unknown): number | undefined => {
+    if (v === undefined) return undefined;
+    const amount = (v as any)?.amount;
+    const m = typeof amount === 'string' ? /^(\d+(?:\.\d{1,3})?)(m?)$/.exec(amount) : null;
+    const [whole, fraction = ''] = m ? m[1].split('.') : [];
+    const millis = !m ? NaN : m[2] ? Number(m[1]) : Number(whole) * 1000 + Number(fraction.padEnd(3, '0'));
+    if (!Number.isInteger(millis) || millis < 1) {
+      throw propError(C, `${prop}.cpu.${which}`, amount ?? v, 'must be a kplus.Cpu of at least 1 millicore, in whole millicores (e.g. Cpu.millis(250), Cpu.units(2))');
+    }
+    return millis;
+  };
+  const memory = (which: string, v: unknown): number | undefined => {
+    if (v === undefined) return undefined;
+    let mib = NaN;
+    try {
+      mib = (v as Size).toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    } catch {
+      // reported below
+    }
+    if (!Number.isInteger(mib) || mib < 1 || mib > 2 ** 40) {
+      throw propError(C, `${prop}.memory.${which}`, v, 'must be a Size of at least 1 MiB, in whole MiB (e.g. Size.mebibytes(256), Size.gibibytes(1))');
+    }
+    return mib;
+  };
+  const [cpuRequest, cpuLimit] = [cpu('request', resources.cpu?.request), cpu('limit', resources.cpu?.limit)];
+  const [memRequest, memLimit] = [memory('request', resources.memory?.request), memory('limit', resources.memory?.limit)];
+  if (cpuRequest !== undefined && cpuLimit !== undefined && cpuRequest > cpuLimit) {
+    throw propError(C, `${prop}.cpu.request`, resources.cpu!.request!.amount, `must not exceed the limit (${resources.cpu!.limit!.amount})`);
+  }
+  if (memRequest !== undefined && memLimit !== undefined && memRequest > memLimit) {
+    throw propError(C, `${prop}.memory.request`, `${memRequest}Mi`, `must not exceed the limit (${memLimit}Mi)`);
+  }
+  return resources;
 }

@@ -123,3 +123,24 @@ export function assertUnique(construct: string, prop: string, values: readonly s
     seen.add(v);
   }
 }
+
+export function assertBoolean(construct: string, prop: string, value: unknown): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw propError(construct, prop, value, 'must be true or false');
+  return value as boolean | undefined;
+}
+
+export function assertStringArray(construct: string, prop: string, value: unknown): string[] | undefined {
+  if (value !== undefined && (!Array.isArray(value) || value.some(x => typeof x !== 'string'))) {
+    throw propError(construct, prop, value, 'must be a list of strings');
+  }
+  return value as string[] | undefined;
+}
+
+/** A Service name: an RFC 1035 label (starts with a letter), at most 63 characters. */
+export function assertServiceName(construct: string, prop: string, value: unknown, why = ''): string {
+  assertDnsLabel(construct, prop, value, 63);
+  if (!/^[a-z]/.test(value as string)) {
+    throw propError(construct, prop, value, `must start with a letter: a Service name is an RFC 1035 label${why}`);
+  }
+  return value as string;
+}
