@@ -745,13 +745,27 @@ export class PetService extends Construct {
     this._addClaimTemplate(props, 'claimTemplate');
   }
 
+  /**
+   * Adds a claim template on behalf of a product construct, whose errors name the
+   * product's own props (`labels` maps a ClaimTemplateProps field, e.g. `size`, to the
+   * product prop, e.g. `storageSize`).
+   * @internal
+   */
+  public _addProductClaimTemplate(props: ClaimTemplateProps, labels: { [field: string]: string }): void {
+    this._addClaimTemplate(props, 'claimTemplate', labels);
+  }
+
   /** Mounts a claim template's volume in another container (an init container, a sidecar). */
   public mountClaim(container: kplus.Container, template: string, mountPath: string, options: MountClaimOptions = {}): void {
     const claim = this._claims.find(c => c.props.name === template);
     if (!claim) {
       throw propError(C, 'mountClaim template', template, `must be one of ${this._claims.map(c => JSON.stringify(c.props.name)).join(', ') || '(none defined)'}`);
     }
-    this._mountClaim(claim, container, assertAbsolutePath(C, 'mountClaim mountPath', mountPath), options);
+    const path = assertAbsolutePath(C, 'mountClaim mountPath', mountPath);
+    if (this._usedPaths(container).includes(path)) {
+      throw propError(C, 'mountClaim mountPath', path, `must be unique; container ${container.name} already mounts a volume or device there`);
+    }
+    this._mountClaim(claim, container, path, options);
   }
 
   /** Adds an init container with this service's security and resource defaults. */
@@ -772,6 +786,9 @@ export class PetService extends Construct {
   public addClientService(id: string, options: ClientServiceOptions = {}): kplus.Service {
     if (typeof id !== 'string' || id.length === 0 || this.node.tryFindChild(id) !== undefined) {
       throw propError(C, 'addClientService id', id, `must be a non-empty construct id not used by another child: ${this.node.children.map(c => c.node.id).join(', ')}`);
+    }
+    if (options.name === undefined && !/^[a-z]/.test(this.name)) {
+      throw propError(C, 'name', this.name, `must start with a letter to derive the client Service name "${this.name}-${id.toLowerCase()}" (a Service name is an RFC 1035 label); choose another name or name the Service`);
     }
     const name = assertServiceName(C, 'addClientService name', options.name ?? `${this.name}-${id.toLowerCase()}`);
     const names = options.portNames ?? this._ports.map(p => p.name);
@@ -888,41 +905,46 @@ export class PetService extends Construct {
     return this._scripts;
   }
 
-  private _addClaimTemplate(props: ClaimTemplateProps, prop: string): void {
+  private _addClaimTemplate(props: ClaimTemplateProps, prop: string, labels: { [field: string]: string } = {}): void {
+    const f = (field: string) => labels[field] ?? `${prop}.${field}`;
     if (props === undefined || props === null || typeof props !== 'object') throw propError(C, prop, props, 'must be claim template props');
-    const name = assertDnsLabel(C, `${prop}.name`, props.name, 63);
+    const name = assertDnsLabel(C, f('name'), props.name, 63);
     if (this._claims.some(c => c.props.name === name)) {
-      throw propError(C, `${prop}.name`, name, 'must be unique; another claim template has this name');
+      throw propError(C, f('name'), name, 'must be unique; another claim template has this name');
     }
     if (name === 'scripts' || this.statefulSet.volumes.some(v => v.name === name)) {
-      throw propError(C, `${prop}.name`, name, 'is already the name of a pod volume, which would shadow the claim');
+      throw propError(C, f('name'), name, 'is already the name of a pod volume, which would shadow the claim');
     }
-    const mountPath = assertAbsolutePath(C, `${prop}.mountPath`, props.mountPath);
-    const usedPaths = this.container.mounts.map(m => m.path);
-    if (usedPaths.includes(mountPath)) {
-      throw propError(C, `${prop}.mountPath`, mountPath, 'must be unique; the main container already mounts a volume there');
+    const mountPath = assertAbsolutePath(C, f('mountPath'), props.mountPath);
+    if (this._usedPaths(this.container).includes(mountPath)) {
+      throw propError(C, f('mountPath'), mountPath, 'must be unique; the main container already mounts a volume there');
     }
-    const { quantity, kib } = assertSize(C, `${prop}.size`, props.size);
+    const { quantity, kib } = assertSize(C, f('size'), props.size);
     const accessModes = props.accessModes ?? [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE];
     if (!Array.isArray(accessModes) || accessModes.length === 0) {
-      throw propError(C, `${prop}.accessModes`, accessModes, 'must list at least one access mode');
+      throw propError(C, f('accessModes'), accessModes, 'must list at least one access mode');
     }
-    accessModes.forEach((m, i) => assertOneOf(C, `${prop}.accessModes[${i}]`, m, Object.values(kplus.PersistentVolumeAccessMode)));
-    assertUnique(C, `${prop}.accessModes`, accessModes);
-    const volumeMode = assertOneOf(C, `${prop}.volumeMode`, props.volumeMode ?? kplus.PersistentVolumeMode.FILE_SYSTEM,
+    accessModes.forEach((m, i) => assertOneOf(C, `${f('accessModes')}[${i}]`, m, Object.values(kplus.PersistentVolumeAccessMode)));
+    assertUnique(C, f('accessModes'), accessModes);
+    const volumeMode = assertOneOf(C, f('volumeMode'), props.volumeMode ?? kplus.PersistentVolumeMode.FILE_SYSTEM,
       [kplus.PersistentVolumeMode.FILE_SYSTEM, kplus.PersistentVolumeMode.BLOCK]);
     if (props.storageClassName !== undefined && props.storageClassName !== '') {
-      assertDnsSubdomain(C, `${prop}.storageClassName`, props.storageClassName);
+      assertDnsSubdomain(C, f('storageClassName'), props.storageClassName);
     }
     const storageClassName = props.storageClassName ?? (props.staticVolumes ? '' : undefined);
     if (props.subPath !== undefined && (typeof props.subPath !== 'string' || props.subPath.startsWith('/') || props.subPath.split('/').includes('..'))) {
-      throw propError(C, `${prop}.subPath`, props.subPath, 'must be a relative path without \'..\'');
+      throw propError(C, f('subPath'), props.subPath, 'must be a relative path without \'..\'');
     }
     const placeholder = kplus.Volume.fromEmptyDir(this, `Claim-${name}`, name);
     const claim: ClaimInfo = { props, quantity, kib, accessModes, volumeMode, storageClassName, placeholder };
-    if (props.staticVolumes) this._addStaticVolumes(claim, `${prop}.staticVolumes`);
+    if (props.staticVolumes) this._addStaticVolumes(claim, f('staticVolumes'));
     this._claims.push(claim);
-    this._mountClaim(claim, this.container, mountPath, { readOnly: assertBoolean(C, `${prop}.readOnly`, props.readOnly), subPath: props.subPath });
+    this._mountClaim(claim, this.container, mountPath, { readOnly: assertBoolean(C, f('readOnly'), props.readOnly), subPath: props.subPath });
+  }
+
+  /** The mount and device paths a container already uses. */
+  private _usedPaths(container: kplus.Container): string[] {
+    return [...container.mounts.map(m => m.path), ...(this._blockDevices.get(container.name) ?? []).map(d => d.devicePath)];
   }
 
   private _mountClaim(claim: ClaimInfo, container: kplus.Container, path: string, options: MountClaimOptions): void {

@@ -7,7 +7,7 @@ import { OrdinalStep } from './ordinal';
 import { PetService, PodSpreading } from './pet-service';
 import { renderInitStep, renderProbeScript } from './private/redis-scripts';
 import { assertSize } from './private/sizes';
-import { assertDnsLabel, assertInteger, assertOneOf, assertPort, propError } from './private/validate';
+import { assertDnsLabel, assertInteger, assertOneOf, assertPort, assertServiceName, propError } from './private/validate';
 import { ClaimRetentionPolicy, StaticVolumesOptions } from './storage';
 
 /** What Redis does when `maxmemory` is reached (`maxmemory-policy`). */
@@ -492,14 +492,20 @@ export class StatefulRedis extends Construct {
       spreading: props.spreading,
       disruptionBudget: props.disruptionBudget,
       maxUnavailable: props.maxUnavailable,
-      claimTemplates: [{
-        name: props.storageClaimName ?? 'data',
-        size: props.storageSize ?? Size.gibibytes(1),
-        storageClassName: props.storageClassName,
-        accessModes: props.storageAccessModes,
-        mountPath: DATA_DIR,
-        staticVolumes: props.storageStaticVolumes,
-      }],
+    });
+    this.pet._addProductClaimTemplate({
+      name: props.storageClaimName ?? 'data',
+      size: props.storageSize ?? Size.gibibytes(1),
+      storageClassName: props.storageClassName,
+      accessModes: props.storageAccessModes,
+      mountPath: DATA_DIR,
+      staticVolumes: props.storageStaticVolumes,
+    }, {
+      name: 'storageClaimName',
+      size: 'storageSize',
+      storageClassName: 'storageClassName',
+      accessModes: 'storageAccessModes',
+      staticVolumes: 'storageStaticVolumes',
     });
     this.statefulSet = this.pet.statefulSet;
     this.container = this.pet.container;
@@ -510,8 +516,13 @@ export class StatefulRedis extends Construct {
     const first = this.pet.ordinalsStart;
     const host = (shortName: string) => (props.namespace === undefined ? shortName : `${shortName}.${props.namespace}.svc.${this.pet.clusterDomain}`);
     this.primaryPodHost = props.namespace === undefined ? `${this.pet.podName(first)}.${this.pet.serviceName}` : this.pet.podFqdn(first);
-    this.primaryService = this.pet.addClientService('primary', { ordinal: first, name: props.primaryServiceName });
-    this.readService = this.pet.addClientService('read', { name: props.readServiceName });
+    this.primaryService = this.pet.addClientService('primary', {
+      ordinal: first,
+      name: props.primaryServiceName === undefined ? undefined : assertServiceName(C, 'primaryServiceName', props.primaryServiceName),
+    });
+    this.readService = this.pet.addClientService('read', {
+      name: props.readServiceName === undefined ? undefined : assertServiceName(C, 'readServiceName', props.readServiceName),
+    });
     this.primaryHost = host(this.primaryService.name);
     this.readHost = host(this.readService.name);
 
@@ -634,9 +645,14 @@ function renderSaveRules(rules: RedisSnapshotRule[]): string {
   if (!Array.isArray(rules)) throw propError(C, 'rdbSnapshots', rules, 'must be a list of { interval, changes } rules ([] turns RDB snapshots off)');
   if (rules.length === 0) return '""';
   return rules.map((r, i) => {
-    const ms = r?.interval instanceof Duration ? r.interval.toMilliseconds() : NaN;
+    let ms = NaN;
+    try {
+      ms = r?.interval instanceof Duration ? r.interval.toMilliseconds() : NaN;
+    } catch {
+      // a fraction of a millisecond: reported below
+    }
     if (!Number.isFinite(ms) || ms % 1000 !== 0 || ms < 1000) {
-      throw propError(C, `rdbSnapshots[${i}].interval`, r?.interval instanceof Duration ? `${ms / 1000}s` : r?.interval, 'must be a Duration of whole seconds, at least 1 second');
+      throw propError(C, `rdbSnapshots[${i}].interval`, r?.interval instanceof Duration ? (Number.isFinite(ms) ? `${ms / 1000}s` : r.interval.toHumanString()) : r?.interval, 'must be a Duration of whole seconds, at least 1 second');
     }
     const changes = assertInteger(C, `rdbSnapshots[${i}].changes`, r.changes, 1, 2 ** 31 - 1);
     return `${ms / 1000} ${changes}`;

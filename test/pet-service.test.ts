@@ -500,3 +500,15 @@ describe('fails on bad input with an error naming the prop', () => {
     expect(() => new PetService(Testing.chart(), 'my_pet', BASE)).toThrow(/invalid `name` "my_pet"/);
   });
 });
+
+test('fails on a block device path that a mount already uses (found by the fuzz suite)', () => {
+  expect(() => new PetService(Testing.chart(), 'web', {
+    ...BASE,
+    claimTemplates: [
+      { name: 'logs', size: Size.gibibytes(1), mountPath: '/var/lib/x', volumeMode: kplus.PersistentVolumeMode.BLOCK },
+      { name: 'data', size: Size.mebibytes(1), mountPath: '/var/lib/x' },
+    ],
+  })).toThrow(/invalid `claimTemplates\[1\].mountPath` "\/var\/lib\/x": must be unique/);
+  const p = new PetService(Testing.chart(), 'web', { ...BASE, claimTemplates: [{ name: 'data', size: Size.gibibytes(1), mountPath: '/data' }] });
+  expect(() => p.mountClaim(p.container, 'data', '/data')).toThrow(/invalid `mountClaim mountPath` "\/data": must be unique/);
+});

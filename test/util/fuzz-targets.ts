@@ -475,11 +475,6 @@ export const statefulRedisTarget: FuzzTarget<{ id: string; props: StatefulRedisP
   pdbOptOut: c => c.props.disruptionBudget === false,
   secrets: () => [SECRET_MARKER],
   // Bugs in src/redis.ts found by this fuzzer (reported; FUZZ_STRICT=1 fails on them):
-  knownIssues: [
-    { pattern: /names `claimTemplates\[0\]\./, issue: 'storage* props are validated by PetService, whose error names `claimTemplates[0].*` instead of storageSize/storageClassName/storageAccessModes/storageClaimName/storageStaticVolumes' },
-    { pattern: /names `addClientService name`/, issue: 'primaryServiceName/readServiceName are validated by PetService.addClientService, whose error names `addClientService name`' },
-    { pattern: /cannot be converted into a whole number of millis/, issue: 'rdbSnapshots[].interval with a fraction of a millisecond escapes as cdk8s\' Duration error instead of a prop error' },
-  ],
   check: (docs, c) => {
     const sts = docs.filter(d => d.kind === 'StatefulSet');
     if (sts.length !== 1) throw new Error(`expected one StatefulSet, got ${sts.length}`);
