@@ -374,6 +374,17 @@ const productSources = (name: string) => [name, 'PetService'];
 
 const staticVolumesArb = fc.oneof(validRecord(staticVolumesSpec), propsSpace(staticVolumesSpec));
 
+/** Data-safety checks shared by the database products: one StatefulSet, OrderedReady, time to flush on shutdown. */
+function checkDatabase(docs: Doc[], c: { props: { terminationGracePeriod?: Duration } }): void {
+  const sts = docs.filter(d => d.kind === 'StatefulSet');
+  if (sts.length !== 1) throw new Error(`expected one StatefulSet, got ${sts.length}`);
+  const spec = sts[0].spec;
+  if (spec.podManagementPolicy !== 'OrderedReady') throw new Error(`podManagementPolicy ${spec.podManagementPolicy}: a database must start OrderedReady`);
+  const grace = spec.template.spec.terminationGracePeriodSeconds;
+  const asked = c.props.terminationGracePeriod?.toSeconds();
+  if (asked === undefined ? grace < 30 : grace !== asked) throw new Error(`terminationGracePeriodSeconds ${grace} (asked ${asked})`);
+}
+
 // ---- StatefulRedis ----------------------------------------------------------------------------------
 
 export const redisPropsSpec: PropsSpec<StatefulRedisProps> = {
@@ -474,16 +485,7 @@ export const statefulRedisTarget: FuzzTarget<{ id: string; props: StatefulRedisP
     || c.props.storageStaticVolumes?.reclaimPolicy === VolumeReclaimPolicy.DELETE,
   pdbOptOut: c => c.props.disruptionBudget === false,
   secrets: () => [SECRET_MARKER],
-  // Bugs in src/redis.ts found by this fuzzer (reported; FUZZ_STRICT=1 fails on them):
-  check: (docs, c) => {
-    const sts = docs.filter(d => d.kind === 'StatefulSet');
-    if (sts.length !== 1) throw new Error(`expected one StatefulSet, got ${sts.length}`);
-    const spec = sts[0].spec;
-    if (spec.podManagementPolicy !== 'OrderedReady') throw new Error(`podManagementPolicy ${spec.podManagementPolicy}: a database must start OrderedReady`);
-    const grace = spec.template.spec.terminationGracePeriodSeconds;
-    const asked = c.props.terminationGracePeriod?.toSeconds();
-    if (asked === undefined ? grace < 30 : grace !== asked) throw new Error(`terminationGracePeriodSeconds ${grace} (asked ${asked})`);
-  },
+  check: checkDatabase,
 };
 
 // ---- StatefulMySql ------------------------------------------------------------------------------------
@@ -551,13 +553,5 @@ export const statefulMySqlTarget: FuzzTarget<{ id: string; props: StatefulMySqlP
   },
   pdbOptOut: () => false,
   secrets: () => [SECRET_MARKER],
-  check: (docs, c) => {
-    const sts = docs.filter(d => d.kind === 'StatefulSet');
-    if (sts.length !== 1) throw new Error(`expected one StatefulSet, got ${sts.length}`);
-    const spec = sts[0].spec;
-    if (spec.podManagementPolicy !== 'OrderedReady') throw new Error(`podManagementPolicy ${spec.podManagementPolicy}: a database must start OrderedReady`);
-    const grace = spec.template.spec.terminationGracePeriodSeconds;
-    const asked = c.props.terminationGracePeriod?.toSeconds();
-    if (asked === undefined ? grace < 30 : grace !== asked) throw new Error(`terminationGracePeriodSeconds ${grace} (asked ${asked})`);
-  },
+  check: checkDatabase,
 };
