@@ -25,6 +25,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'kubernetes-models@^4.5.1',
     'fast-check@^4',
     'yaml@^2',
+    'vega@^6.4.0',
+    'vega-lite@^6.5.0',
   ],
 
   jestOptions: {
