@@ -272,7 +272,10 @@ export class StatefulMySql extends Construct {
   public readonly serverIdOffset: number;
   /** The replication account. */
   public readonly replicationUser: string;
-  /** The primary's stable DNS name, e.g. `db-0.db.default.svc.cluster.local`. */
+  /**
+   * The primary pod's stable DNS name for pods in the cluster: `db-0.db.<namespace>.svc.<domain>`
+   * with a namespace, else the namespace-relative `db-0.db`.
+   */
   public readonly primaryHost: string;
   /** The PetService underneath (StatefulSet, headless Service, claims, PDB). */
   public readonly pet: PetService;
@@ -367,7 +370,7 @@ export class StatefulMySql extends Construct {
     const pet = this.pet;
     this.statefulSet = pet.statefulSet;
     this.service = pet.service;
-    this.primaryHost = pet.podFqdn(ordinalsStart);
+    this.primaryHost = pet.podHost(ordinalsStart);
 
     // ---- credentials ------------------------------------------------------------------
     const bindOptions = (suffix: string) => ({ secretName: `${name}-${suffix}`, namespace: props.namespace, labels: pet.labels });
@@ -389,7 +392,7 @@ export class StatefulMySql extends Construct {
     });
     const o: MySqlScriptOptions = {
       flavor: this.flavor,
-      serviceFqdn: pet.serviceFqdn,
+      serviceHost: pet.serviceHost,
       primaryHost: this.primaryHost,
       port: this.port,
       clonePort,

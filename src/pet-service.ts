@@ -703,9 +703,30 @@ export class PetService extends Construct {
     return Array.from({ length: this.replicas }, (_, i) => this.ordinalsStart + i);
   }
 
-  /** The headless Service's FQDN, e.g. `web.default.svc.cluster.local`. */
+  /**
+   * The headless Service's FQDN, e.g. `web.default.svc.cluster.local`. Without `namespace`
+   * it assumes `default`; in-cluster wiring should use `serviceHost` instead.
+   */
   public get serviceFqdn(): string {
     return `${this.serviceName}.${this.namespace ?? 'default'}.svc.${this.clusterDomain}`;
+  }
+
+  /**
+   * The headless Service's address for pods in the cluster: its FQDN when `namespace` is
+   * set, else the namespace-relative `<serviceName>`, which the pods' DNS search path
+   * resolves in whatever namespace the manifests are applied to.
+   */
+  public get serviceHost(): string {
+    return this.hostFor(this.serviceName);
+  }
+
+  /**
+   * The address of a Service of this pet (e.g. a client Service) for pods in the cluster:
+   * `<name>.<namespace>.svc.<clusterDomain>` when `namespace` is set, else `<name>`.
+   */
+  public hostFor(serviceName: string): string {
+    assertDnsLabel(C, 'hostFor serviceName', serviceName);
+    return this.namespace === undefined ? serviceName : `${serviceName}.${this.namespace}.svc.${this.clusterDomain}`;
   }
 
   /** The port of the pet with this name. */
@@ -721,9 +742,20 @@ export class PetService extends Construct {
     return `${this.name}-${ordinal}`;
   }
 
-  /** The stable DNS name of the pod with this ordinal, e.g. `web-0.web.default.svc.cluster.local`. */
+  /**
+   * The stable DNS name of the pod with this ordinal, e.g. `web-0.web.default.svc.cluster.local`.
+   * Without `namespace` it assumes `default`; in-cluster wiring should use `podHost()`.
+   */
   public podFqdn(ordinal: number): string {
     return `${this.podName(ordinal)}.${this.serviceFqdn}`;
+  }
+
+  /**
+   * The stable address of the pod with this ordinal for pods in the cluster: its FQDN when
+   * `namespace` is set, else the namespace-relative `<pod>.<serviceName>` (e.g. `web-0.web`).
+   */
+  public podHost(ordinal: number): string {
+    return `${this.podName(ordinal)}.${this.serviceHost}`;
   }
 
   /** The stable DNS names of all pods, in ordinal order. */

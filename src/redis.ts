@@ -514,8 +514,7 @@ export class StatefulRedis extends Construct {
     // Names: FQDNs when the namespace is known, else namespace-relative names (resolved
     // through the pods' DNS search path), which are right in whatever namespace this is applied to.
     const first = this.pet.ordinalsStart;
-    const host = (shortName: string) => (props.namespace === undefined ? shortName : `${shortName}.${props.namespace}.svc.${this.pet.clusterDomain}`);
-    this.primaryPodHost = props.namespace === undefined ? `${this.pet.podName(first)}.${this.pet.serviceName}` : this.pet.podFqdn(first);
+    this.primaryPodHost = this.pet.podHost(first);
     this.primaryService = this.pet.addClientService('primary', {
       ordinal: first,
       name: props.primaryServiceName === undefined ? undefined : assertServiceName(C, 'primaryServiceName', props.primaryServiceName),
@@ -523,8 +522,8 @@ export class StatefulRedis extends Construct {
     this.readService = this.pet.addClientService('read', {
       name: props.readServiceName === undefined ? undefined : assertServiceName(C, 'readServiceName', props.readServiceName),
     });
-    this.primaryHost = host(this.primaryService.name);
-    this.readHost = host(this.readService.name);
+    this.primaryHost = this.pet.hostFor(this.primaryService.name);
+    this.readHost = this.pet.hostFor(this.readService.name);
 
     // ---- configuration --------------------------------------------------------------------
     this._directives.push(

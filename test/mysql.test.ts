@@ -66,7 +66,7 @@ describe('StatefulMySql with no props', () => {
     expect(main.volumeMounts).toEqual(expect.arrayContaining([{ name: 'data', mountPath: '/var/lib/mysql' }]));
     expect(podSpec(docs).initContainers.map((c: any) => c.name)).toEqual(['init-config', 'init-data']);
     expect(podSpec(docs).containers.map((c: any) => c.name)).toEqual(['mysql']);
-    expect(db.primaryHost).toBe('db-0.db.default.svc.cluster.local');
+    expect(db.primaryHost).toBe('db-0.db');
     expect(db.node.defaultChild).toBe(db.pet);
     expect(chart.node.findAll().includes(db.statefulSet)).toBe(true);
   });
@@ -318,9 +318,9 @@ describe.each(['MySQL', 'MariaDB'] as MySqlFlavor[])('%s scripts, executed', (fl
       expect(first).toContain('db-3 is the first pod: initialising a new primary (clone skipped)');
       expect(first).not.toContain('cloning');
       const second = run(4);
-      expect(second).toContain('cloning db-4 from db-3.db.default.svc.cluster.local:1');
+      expect(second).toContain('cloning db-4 from db-3.db:1');
       expect(second).not.toContain('initialising a new primary');
-      expect(run(6)).toContain('cloning db-6 from db-5.db.default.svc.cluster.local:1');
+      expect(run(6)).toContain('cloning db-6 from db-5.db:1');
     });
 
     test('init-data.sh refuses to start without the passwords', () => {

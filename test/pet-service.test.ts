@@ -512,3 +512,15 @@ test('fails on a block device path that a mount already uses (found by the fuzz 
   const p = new PetService(Testing.chart(), 'web', { ...BASE, claimTemplates: [{ name: 'data', size: Size.gibibytes(1), mountPath: '/data' }] });
   expect(() => p.mountClaim(p.container, 'data', '/data')).toThrow(/invalid `mountClaim mountPath` "\/data": must be unique/);
 });
+
+test('in-cluster host names are namespace-relative without a namespace, FQDNs with one', () => {
+  const bare = new PetService(Testing.chart(), 'db', { ...BASE, replicas: 2 });
+  expect(bare.serviceHost).toBe('db');
+  expect(bare.podHost(1)).toBe('db-1.db');
+  expect(bare.hostFor('db-primary')).toBe('db-primary');
+  const ns = new PetService(Testing.chart(), 'db', { ...BASE, replicas: 2, namespace: 'prod', clusterDomain: 'k8s.local' });
+  expect(ns.serviceHost).toBe('db.prod.svc.k8s.local');
+  expect(ns.podHost(0)).toBe('db-0.db.prod.svc.k8s.local');
+  expect(ns.hostFor('db-primary')).toBe('db-primary.prod.svc.k8s.local');
+  expect(() => ns.hostFor('Bad_Name')).toThrow(/invalid `hostFor serviceName` "Bad_Name"/);
+});

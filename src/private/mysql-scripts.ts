@@ -15,8 +15,8 @@ export type Flavor = 'MySQL' | 'MariaDB';
 /** Everything the scripts need to know at synth time. */
 export interface MySqlScriptOptions {
   readonly flavor: Flavor;
-  /** The headless Service's FQDN: peers are `<pod>.<serviceFqdn>`. */
-  readonly serviceFqdn: string;
+  /** The headless Service's address (FQDN, or namespace-relative without a namespace): peers are `<pod>.<serviceHost>`. */
+  readonly serviceHost: string;
   /** The primary's stable DNS name. */
   readonly primaryHost: string;
   readonly port: number;
@@ -249,7 +249,7 @@ ATTEMPTS="\${DB_CLONE_ATTEMPTS:-60}"
 RETRY_SECONDS="\${DB_CLONE_RETRY_SECONDS:-5}"
 PRIMARY_HOST="\${DB_PRIMARY_HOST:-${o.primaryHost}}"
 PRIMARY_PORT="\${DB_PRIMARY_PORT:-${o.port}}"
-DONOR_HOST="\${DB_DONOR_HOST:-$PREVIOUS_POD.${o.serviceFqdn}}"
+DONOR_HOST="\${DB_DONOR_HOST:-$PREVIOUS_POD.${o.serviceHost}}"
 DONOR_PORT="\${DB_DONOR_PORT:-${donorPort}}"
 REPLICATION_MARKER="$DATA_DIR/.cdk8s-stateful-replication"
 NO_PASSWORD=
