@@ -229,10 +229,8 @@ const DATA_DIR = `${DATA_MOUNT}/data`;
 const RUN_DIR = '/var/run/mysqld';
 const SOCKET = `${RUN_DIR}/mysqld.sock`;
 const TMP_DIR = '/tmp';
-/** Where PetService mounts its scripts ConfigMap (checked against `addScript()`). */
-const SCRIPTS = '/opt/cdk8s-stateful/scripts';
-const SERVER_SCRIPT = `${SCRIPTS}/mysqld.sh`;
-const PROBE_SCRIPT = `${SCRIPTS}/probe.sh`;
+const SERVER_SCRIPT = PetService.scriptPath('mysqld.sh');
+const PROBE_SCRIPT = PetService.scriptPath('probe.sh');
 const ACCOUNT = /^[A-Za-z0-9_]{1,32}$/;
 const DATABASE = /^[A-Za-z0-9_]{1,64}$/;
 const OPTION = /^[a-z][a-z0-9_-]*$/;
@@ -407,8 +405,8 @@ export class StatefulMySql extends Construct {
       tmpDir: TMP_DIR,
     };
     pet.addScript('sql.sh', renderSqlScript(o));
-    expectScriptPath(pet.addScript('mysqld.sh', renderServerScript(o)), SERVER_SCRIPT);
-    expectScriptPath(pet.addScript('probe.sh', renderProbeScript(o)), PROBE_SCRIPT);
+    pet.addScript('mysqld.sh', renderServerScript(o));
+    pet.addScript('probe.sh', renderProbeScript(o));
     const clonePath = mysql ? undefined : pet.addScript('clone.sh', renderCloneScript(o));
 
     const runVolume = kplus.Volume.fromEmptyDir(this, 'RunVolume', 'run');
@@ -499,10 +497,6 @@ function probe(mode: string, period: number, failures: number): kplus.Probe {
     timeoutSeconds: Duration.seconds(5),
     failureThreshold: failures,
   });
-}
-
-function expectScriptPath(actual: string, expected: string): void {
-  if (actual !== expected) throw new Error(`${C}: internal error: script mounted at ${actual}, expected ${expected}`);
 }
 
 function assertPattern(prop: string, value: unknown, pattern: RegExp, allowed: string): string {

@@ -457,7 +457,6 @@ export interface PetServiceProps {
 }
 
 const C = 'PetService';
-const SCRIPTS_PATH = '/opt/cdk8s-stateful/scripts';
 const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 
 interface ClaimInfo {
@@ -481,6 +480,17 @@ interface ClaimInfo {
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/
  */
 export class PetService extends Construct {
+  /** Where `mountScripts()` mounts the scripts ConfigMap in a container. */
+  public static readonly SCRIPTS_PATH = '/opt/cdk8s-stateful/scripts';
+
+  /**
+   * The path a script added with `addScript(fileName, …)` has in containers that mount the
+   * scripts (known before the script is added, e.g. for a probe passed to the constructor).
+   */
+  public static scriptPath(fileName: string): string {
+    return `${PetService.SCRIPTS_PATH}/${fileName}`;
+  }
+
   /** The StatefulSet's name. */
   public readonly name: string;
   /** The headless Service's name. */
@@ -867,14 +877,14 @@ export class PetService extends Construct {
     const scripts = this._scriptsConfigMap();
     if (fileName in scripts.data) throw propError(C, 'script file name', fileName, 'is already used by another script');
     scripts.addData(fileName, content);
-    return `${SCRIPTS_PATH}/${fileName}`;
+    return PetService.scriptPath(fileName);
   }
 
   /** Mounts the scripts ConfigMap (read-only, executable) in a container. */
   public mountScripts(container: kplus.Container): void {
     this._scriptsConfigMap();
     if (!container.mounts.some(m => m.volume === this._scriptsVolume)) {
-      container.mount(SCRIPTS_PATH, this._scriptsVolume!, { readOnly: true });
+      container.mount(PetService.SCRIPTS_PATH, this._scriptsVolume!, { readOnly: true });
     }
   }
 

@@ -322,8 +322,8 @@ const DEFAULT_IMAGE = 'redis:7.4';
 const DATA_DIR = '/data';
 const CONF_DIR = '/etc/redis';
 const CONFIG_SOURCE = '/mnt/redis-config';
-/** Where the core mounts its scripts ConfigMap (`PetService.addScript()`). */
-const PROBE_PATH = '/opt/cdk8s-stateful/scripts/redis-probe.sh';
+const PROBE_SCRIPT = 'redis-probe.sh';
+const PROBE_PATH = PetService.scriptPath(PROBE_SCRIPT);
 const MIB = 1024;
 
 /** Directives StatefulRedis writes itself, with the prop to use instead. */
@@ -584,8 +584,7 @@ export class StatefulRedis extends Construct {
     });
     if (passwordEnv) init.env.addVariable('REDIS_PASSWORD', passwordEnv);
 
-    const probe = this.pet.addScript('redis-probe.sh', renderProbeScript(this.name, this.port, CONF_DIR));
-    if (probe !== PROBE_PATH) throw new Error(`${C}: the probe script is at ${probe}, expected ${PROBE_PATH}`);
+    this.pet.addScript(PROBE_SCRIPT, renderProbeScript(this.name, this.port, CONF_DIR));
     this.pet.mountScripts(this.container);
   }
 
