@@ -647,7 +647,7 @@ export class PetService extends Construct {
         fsGroup,
         fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
       },
-    }, () => this._extras());
+    }, () => this._extras(), name => this._claims.some(c => c.props.name === name));
     this.statefulSet.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
 
     // ---- the main container -----------------------------------------------------------

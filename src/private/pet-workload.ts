@@ -23,12 +23,16 @@ export interface StatefulSetExtras {
 
 /** A cdk8s-plus StatefulSet whose spec is completed with `StatefulSetExtras`. */
 export class PetStatefulSet extends kplus.StatefulSet {
-  constructor(scope: Construct, id: string, props: kplus.StatefulSetProps, private readonly extras: () => StatefulSetExtras) {
+  constructor(
+    scope: Construct, id: string, props: kplus.StatefulSetProps,
+    private readonly extras: () => StatefulSetExtras,
+    private readonly isClaim: (name: string) => boolean,
+  ) {
     super(scope, id, props);
   }
 
   public addVolume(vol: kplus.Volume): void {
-    if (this.extras().claimNames.has(vol.name)) {
+    if (this.isClaim(vol.name)) {
       throw new Error(`PetService ${this.name}: pod volume "${vol.name}" would shadow the claim template of the same name; give the volume another name`);
     }
     super.addVolume(vol);

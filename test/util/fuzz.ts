@@ -471,3 +471,25 @@ export function propsSpace<P>(spec: PropsSpec<P>, coherent: (props: P) => P = p 
   });
   return fc.oneof({ weight: 5, arbitrary: valid }, { weight: 4, arbitrary: oneOrTwoHostile }, { weight: 1, arbitrary: anything });
 }
+
+/**
+ * The standard fuzz suite of one construct: `FUZZ_RUNS` hostile cases (each rejected with a
+ * prop error, or synthesizing valid, restricted, data-safe manifests; both outcomes must
+ * occur), and coherent valid props that must all be accepted (no over-strict validation).
+ */
+export function fuzzSuite<P>(target: FuzzTarget<{ id: string; props: P }>, ids: string[], spec: PropsSpec<P>, coherent: (props: P) => P): void {
+  test(`${target.name}: ${FUZZ_RUNS} generated props cases are each rejected with a prop error or synthesize valid, restricted, data-safe manifests`, () => {
+    const stats = fuzz(target);
+    if (process.env.FUZZ_REPORT) console.log(JSON.stringify(stats));
+    expect(stats.failures).toBe(0);
+    expect(stats.cases).toBe(FUZZ_RUNS);
+    // The generator must exercise both outcomes, or it tests nothing.
+    expect(stats.accepted).toBeGreaterThan(FUZZ_RUNS / 20);
+    expect(stats.rejected).toBeGreaterThan(FUZZ_RUNS / 20);
+  });
+
+  test(`${target.name}: valid props that agree with each other are all accepted (no over-strict validation)`, () => {
+    const arbitrary = fc.record({ id: fc.constantFrom(...ids), props: validRecord(spec).map(coherent) });
+    expect(fuzzValid(target, arbitrary)).toBeGreaterThanOrEqual(100);
+  });
+}
