@@ -195,11 +195,11 @@ export function serviceLinkEnv(name: string, ip: string, ports: Array<{ name?: s
   for (const port of ports) if (port.name) env[`${p}_SERVICE_PORT_${port.name.toUpperCase().replace(/-/g, '_')}`] = String(port.port);
   env[`${p}_PORT`] = `${ports[0].protocol.toLowerCase()}://${ip}:${ports[0].port}`;
   for (const port of ports) {
-    const q = `${p}_PORT_${port.port}_${port.protocol}`;
-    env[q] = `${port.protocol.toLowerCase()}://${ip}:${port.port}`;
-    env[`${q}_PROTO`] = port.protocol.toLowerCase();
-    env[`${q}_PORT`] = String(port.port);
-    env[`${q}_ADDR`] = ip;
+    const k = `${p}_PORT_${port.port}_${port.protocol}`;
+    env[k] = `${port.protocol.toLowerCase()}://${ip}:${port.port}`;
+    env[`${k}_PROTO`] = port.protocol.toLowerCase();
+    env[`${k}_PORT`] = String(port.port);
+    env[`${k}_ADDR`] = ip;
   }
   return env;
 }
@@ -221,7 +221,7 @@ function sh(cmd: string): void {
   if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
 }
 
-function q(s: string): string {
+function shq(s: string): string {
   return `'${s.replace(/'/g, '\'\\\'\'')}'`;
 }
 
@@ -355,7 +355,13 @@ export class FakePod {
       for (const [k, v] of Object.entries(data ?? {})) if (/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(prefix + k)) env[prefix + k] = v;
     }
     for (const e of c.env ?? []) {
-      if (e.value !== undefined) {env[e.name] = expandRefs(e.value, env);} else if (e.valueFrom?.fieldRef) {env[e.name] = this.field(e.valueFrom.fieldRef.fieldPath);} else if (e.valueFrom?.resourceFieldRef) {env[e.name] = this.resourceField(c, e.valueFrom.resourceFieldRef);} else if (e.valueFrom?.secretKeyRef) {
+      if (e.value !== undefined) {
+        env[e.name] = expandRefs(e.value, env);
+      } else if (e.valueFrom?.fieldRef) {
+        env[e.name] = this.field(e.valueFrom.fieldRef.fieldPath);
+      } else if (e.valueFrom?.resourceFieldRef) {
+        env[e.name] = this.resourceField(c, e.valueFrom.resourceFieldRef);
+      } else if (e.valueFrom?.secretKeyRef) {
         const v = this.secretValue(e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key, !!e.valueFrom.secretKeyRef.optional);
         if (v !== undefined) env[e.name] = v as string;
       } else if (e.valueFrom?.configMapKeyRef) {
@@ -401,7 +407,9 @@ export class FakePod {
       }
       fs.mkdirSync(dir, { recursive: true });
       const writeItems = (data: Record<string, string>, items: any[] | undefined, defaultMode: number | undefined) => {
-        const entries = items ? items.map(i => [i.path, data[i.key], i.mode] as const) : Object.entries(data).map(([k, val]) => [k, val, undefined] as const);
+        const entries = items
+          ? items.map(i => [i.path, data[i.key], i.mode] as const)
+          : Object.entries(data).map(([k, val]) => [k, val, undefined] as const);
         for (const [p, val, mode] of entries) {
           if (val === undefined) throw new Error(`${this.name}: volume ${v.name}: missing key for ${p}`);
           const file = path.join(dir, p);
@@ -414,7 +422,8 @@ export class FakePod {
       if (v.configMap) {
         writeItems(this.configMapData(v.configMap.name, !!v.configMap.optional) ?? {}, v.configMap.items, v.configMap.defaultMode);
       } else if (v.secret) {
-        writeItems((this.secretValue(v.secret.secretName, undefined, !!v.secret.optional) as Record<string, string>) ?? {}, v.secret.items, v.secret.defaultMode);
+        const data = this.secretValue(v.secret.secretName, undefined, !!v.secret.optional) as Record<string, string> | undefined;
+        writeItems(data ?? {}, v.secret.items, v.secret.defaultMode);
       } else if (v.downwardAPI) {
         const data: Record<string, string> = {};
         for (const i of v.downwardAPI.items ?? []) data[i.path] = i.fieldRef ? this.field(i.fieldRef.fieldPath) : '';
@@ -440,11 +449,11 @@ export class FakePod {
   private wrapper(name: string, argv: string[]): string[] {
     const c = this.container(name);
     const sc = { ...(this.spec.securityContext ?? {}), ...(c.securityContext ?? {}) };
-    const lines = ['set -e', `hostname ${q(this.name)}`];
+    const lines = ['set -e', `hostname ${shq(this.name)}`];
     const bind = (src: string, target: string, ro: boolean) => {
-      lines.push(`if [ -d ${q(src)} ]; then mkdir -p ${q(target)}; else mkdir -p "$(dirname ${q(target)})"; [ -e ${q(target)} ] || : > ${q(target)}; fi`);
-      lines.push(`mount --bind ${q(src)} ${q(target)}`);
-      if (ro) lines.push(`mount -o remount,bind,ro ${q(target)}`);
+      lines.push(`if [ -d ${shq(src)} ]; then mkdir -p ${shq(target)}; else mkdir -p "$(dirname ${shq(target)})"; [ -e ${shq(target)} ] || : > ${shq(target)}; fi`);
+      lines.push(`mount --bind ${shq(src)} ${shq(target)}`);
+      if (ro) lines.push(`mount -o remount,bind,ro ${shq(target)}`);
     };
     const roRoot = sc.readOnlyRootFilesystem === true;
     const mounts: Array<[string, string, boolean]> = [];
@@ -479,8 +488,8 @@ export class FakePod {
     if (sc.allowPrivilegeEscalation === false) priv.push('--no-new-privs');
     if ((sc.capabilities?.drop ?? []).includes('ALL')) priv.push('--inh-caps=-all', '--bounding-set=-all');
     const wd = c.workingDir ?? '/';
-    lines.push(`cd ${q(wd)}`);
-    lines.push(`exec ${priv.map(q).join(' ')} -- "$@"`);
+    lines.push(`cd ${shq(wd)}`);
+    lines.push(`exec ${priv.map(shq).join(' ')} -- "$@"`);
     return ['nsenter', `--net=/run/netns/${this.netns}`, '--', 'unshare', '--mount', '--uts', '--propagation', 'private', '--', '/bin/sh', '-c', lines.join('\n'), 'sandbox', ...argv];
   }
 
