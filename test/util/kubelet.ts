@@ -51,6 +51,11 @@ export interface ClusterOptions {
   readonly secrets?: Record<string, Record<string, string>>;
   /** Extra ClusterIP Services in the namespace (their Service links reach every pod that leaves links on). */
   readonly extraServices?: Array<{ name: string; port: number; portName?: string }>;
+  /**
+   * Inject Service links even where the pod spec turns them off (`enableServiceLinks: false`):
+   * proves that no script reads a name a Service link can produce.
+   */
+  readonly forceServiceLinks?: boolean;
   /** Environment variables every image sets (PATH and so on). @default { PATH: IMAGE_PATH } */
   readonly imageEnv?: Record<string, string>;
 }
@@ -343,7 +348,7 @@ export class FakePod {
   public env(name: string): Record<string, string> {
     const c = this.container(name);
     const env: Record<string, string> = { ...(this.cluster.options.imageEnv ?? { PATH: IMAGE_PATH }), HOSTNAME: this.name };
-    const links = this.spec.enableServiceLinks !== false;
+    const links = this.spec.enableServiceLinks !== false || !!this.cluster.options.forceServiceLinks;
     for (const svc of this.cluster.clusterIpServices(this.namespace)) {
       if (links || (svc.name === 'kubernetes')) Object.assign(env, serviceLinkEnv(svc.name, svc.ip, svc.ports));
     }
