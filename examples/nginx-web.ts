@@ -7,7 +7,10 @@
  * Unlike the seed, each volume is pre-bound to the claim of its ordinal (pod N always gets
  * volume N; the seed's pod 0 got pv-nginx-2) and is Retained (the seed's Recycle wipes
  * the data). The image is the unprivileged nginx build, which runs as uid 101 on port
- * 8080, so the pods meet Pod Security Standards "restricted".
+ * 8080, so the pods meet Pod Security Standards "restricted". Readiness is "nginx accepts
+ * connections on 8080", not `GET /`: on a new cluster the volume is empty, nginx answers
+ * `/` with 403 (no index.html, autoindex off), and with OrderedReady `web-1` would never be
+ * created.
  */
 import { App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
@@ -24,7 +27,7 @@ export function build(app: App): Chart {
     replicas: 2,
     runAsUser: 101,
     ports: [{ name: 'web', port: 80, containerPort: 8080 }],
-    readiness: kplus.Probe.fromHttpGet('/', { port: 8080 }),
+    readiness: kplus.Probe.fromTcpSocket({ port: 8080 }),
     claimTemplates: [{
       name: 'www',
       size: Size.gibibytes(1),

@@ -1,4 +1,4 @@
-import { ApiObject, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { ApiObject, Chart, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { NetworkIsolationOptions, PetNetworkPolicy } from './network';
@@ -170,10 +170,11 @@ export interface PetServiceProps {
   readonly serviceName?: string;
 
   /**
-   * The namespace of every namespaced object. Required for `staticVolumes`, whose
-   * `claimRef` names the namespace.
+   * The namespace of every namespaced object. Host names (`podHost`, `hostFor`,
+   * `serviceHost`), FQDNs and the `claimRef` of static volumes use it.
    *
-   * @default - none: the namespace of the kubectl context
+   * @default - the enclosing Chart's `namespace`; with neither, none: the namespace of the
+   * kubectl context, host names are then namespace-relative and `staticVolumes` cannot be used
    */
   readonly namespace?: string;
 
@@ -297,6 +298,18 @@ export interface PetServiceProps {
    * @default false
    */
   readonly publishNotReadyAddresses?: boolean;
+
+  /**
+   * Inject Service links: the `<SERVICE>_SERVICE_HOST`, `<SERVICE>_PORT=tcp://…` and
+   * `<SERVICE>_PORT_<n>_TCP…` variables a kubelet adds to every container for every
+   * Service of the namespace. They are off by default because they collide with variables
+   * images and scripts read (a Service named `redis` sets `REDIS_PORT=tcp://10.x.x.x:6379`),
+   * change with every Service created in the namespace, and are not needed: pets reach
+   * each other through DNS. (`KUBERNETES_SERVICE_HOST`/`_PORT` are injected either way.)
+   *
+   * @default false
+   */
+  readonly enableServiceLinks?: boolean;
 
   /**
    * The main container's name.
@@ -524,6 +537,7 @@ export class PetService extends Construct {
   private readonly _revisionHistoryLimit?: number;
   private readonly _spreading: PodSpreading;
   private readonly _restricted: boolean;
+  private readonly _enableServiceLinks: boolean;
   private readonly _containerDefaults: Partial<kplus.ContainerProps>;
   private _scripts?: kplus.ConfigMap;
   private _scriptsVolume?: kplus.Volume;
@@ -539,7 +553,10 @@ export class PetService extends Construct {
     this.serviceName = props.serviceName === undefined
       ? assertServiceName(C, 'name', this.name, ' (the headless Service is named after it unless `serviceName` is set)')
       : assertServiceName(C, 'serviceName', props.serviceName);
-    this.namespace = props.namespace === undefined ? undefined : assertDnsLabel(C, 'namespace', props.namespace, 63);
+    // The namespace is the prop, else the enclosing Chart's: every host name, FQDN and claimRef follows it.
+    const namespace = props.namespace ?? Chart.of(this).namespace;
+    this.namespace = namespace === undefined ? undefined : assertDnsLabel(C, 'namespace', namespace, 63);
+    this._enableServiceLinks = assertBoolean(C, 'enableServiceLinks', props.enableServiceLinks) ?? false;
     this.clusterDomain = assertDnsSubdomain(C, 'clusterDomain', props.clusterDomain ?? 'cluster.local');
     const appName = assertDnsLabel(C, 'appName', props.appName ?? this.name, 63);
     this.selectorLabels = { 'app.kubernetes.io/name': appName, 'app.kubernetes.io/instance': this.name };
@@ -1083,6 +1100,7 @@ export class PetService extends Construct {
       ordinalsStart: this.ordinalsStart,
       revisionHistoryLimit: this._revisionHistoryLimit,
       seccompRuntimeDefault: this._restricted,
+      enableServiceLinks: this._enableServiceLinks,
       capabilitiesDropAll: this._restricted,
       podAntiAffinity: affinity?.podAntiAffinity,
       topologySpreadConstraints,

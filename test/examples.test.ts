@@ -68,6 +68,15 @@ describe('nginx-web (seed 003)', () => {
       expect(pv.spec).toMatchObject({ storageClassName: 'nginx-storage-class', capacity: { storage: '1Gi' }, volumeMode: 'Filesystem' });
     });
   });
+  test('readiness holds on an empty volume: it does not GET the docroot (the www claim), which is 403 while empty', () => {
+    const c = one(docs, 'StatefulSet').spec.template.spec.containers[0];
+    const docroot = c.volumeMounts.find((m: any) => m.name === 'www').mountPath;
+    expect(docroot).toBe('/usr/share/nginx/html');
+    for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe].filter(Boolean)) {
+      expect(probe.httpGet).toBeUndefined();
+    }
+    expect(c.readinessProbe.tcpSocket).toEqual({ port: 8080 });
+  });
   test('the unprivileged nginx image runs as its own uid on 8080', () => {
     const pod = one(docs, 'StatefulSet').spec.template.spec;
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 101 });

@@ -1,5 +1,6 @@
 import { ApiObject, Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import {
   ClaimRetentionPolicy, PetService, PetServiceProps, PetUpdateStrategy, PodSpreading, StaticVolumeSource, VolumeReclaimPolicy,
 } from '../src';
@@ -523,4 +524,83 @@ test('in-cluster host names are namespace-relative without a namespace, FQDNs wi
   expect(ns.podHost(0)).toBe('db-0.db.prod.svc.k8s.local');
   expect(ns.hostFor('db-primary')).toBe('db-primary.prod.svc.k8s.local');
   expect(() => ns.hostFor('Bad_Name')).toThrow(/invalid `hostFor serviceName` "Bad_Name"/);
+});
+
+describe('Service links are off unless asked for (issue #9)', () => {
+  test('every pet has enableServiceLinks: false by default; the prop turns them on', () => {
+    expect(one(pet().docs, 'StatefulSet').spec.template.spec.enableServiceLinks).toBe(false);
+    expect(one(pet({ enableServiceLinks: true }).docs, 'StatefulSet').spec.template.spec.enableServiceLinks).toBe(true);
+  });
+  test('a non-boolean is refused naming the prop', () => {
+    expect(() => pet({ enableServiceLinks: 'no' as any })).toThrow(/PetService.*`enableServiceLinks`/);
+  });
+});
+
+describe('the namespace is the prop, else the enclosing Chart\'s (issue #10)', () => {
+  function inChart(chartNs: string | undefined, props: Partial<PetServiceProps> = {}) {
+    const app = Testing.app();
+    const chart = new Chart(app, 'prod', { namespace: chartNs });
+    const p = new PetService(chart, 'db', { ...BASE, replicas: 2, ...props });
+    const docs = Testing.synth(chart) as Doc[];
+    validateManifests(docs);
+    crossReference(docs);
+    return { p, docs };
+  }
+  test('host names and FQDNs follow the Chart\'s namespace', () => {
+    const { p } = inChart('prod');
+    expect(p.namespace).toBe('prod');
+    expect(p.podFqdn(1)).toBe('db-1.db.prod.svc.cluster.local');
+    expect(p.serviceFqdn).toBe('db.prod.svc.cluster.local');
+    expect(p.podHost(0)).toBe('db-0.db.prod.svc.cluster.local');
+    expect(p.hostFor('db-read')).toBe('db-read.prod.svc.cluster.local');
+  });
+  test('static volumes work with only the Chart\'s namespace; claimRefs name it', () => {
+    const { docs } = inChart('prod', {
+      claimTemplates: [{ name: 'data', size: Size.gibibytes(1), mountPath: '/data', staticVolumes: { source: StaticVolumeSource.hostPath({ path: '/srv/db{ordinal}' }) } }],
+    });
+    const pvs = byKind(docs, 'PersistentVolume');
+    expect(pvs).toHaveLength(2);
+    for (const pv of pvs) expect(pv.spec.claimRef.namespace).toBe('prod');
+    for (const doc of docs.filter(d => d.kind !== 'PersistentVolume')) expect(doc.metadata.namespace).toBe('prod');
+  });
+  test('the prop wins over the Chart\'s namespace', () => {
+    const { p, docs } = inChart('prod', { namespace: 'staging' });
+    expect(p.podHost(0)).toBe('db-0.db.staging.svc.cluster.local');
+    for (const doc of docs) expect(doc.metadata.namespace).toBe('staging');
+  });
+  test('with neither, names stay namespace-relative', () => {
+    const { p } = inChart(undefined);
+    expect(p.namespace).toBeUndefined();
+    expect(p.podHost(0)).toBe('db-0.db');
+  });
+});
+
+describe('identity is the name, not the construct path (issue #10)', () => {
+  function specs(chartId: string, id: string, nested: boolean): Doc[] {
+    const app = Testing.app();
+    const chart = new Chart(app, chartId);
+    const scope = nested ? new Construct(chart, 'Inner') : chart;
+    new PetService(scope, id, { ...BASE, name: 'web', replicas: 2 });
+    return Testing.synth(chart) as Doc[];
+  }
+  test('moving the construct to another chart or renaming its id changes no object', () => {
+    const a = specs('one', 'Web', false);
+    const b = specs('two', 'RenamedWeb', true);
+    expect(b).toEqual(a);
+  });
+  test('no path-derived label on pods or in any selector', () => {
+    const docs = pet().docs;
+    const text = JSON.stringify(docs);
+    expect(text).not.toContain('cdk8s.io/metadata.addr');
+    const sts = one(docs, 'StatefulSet');
+    expect(sts.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'web' });
+    expect(one(docs, 'Service', 'web').spec.selector).toEqual(sts.spec.selector.matchLabels);
+  });
+  test('a cdk8s-plus NetworkPolicy that selects the StatefulSet selects it by its identity labels', () => {
+    const chart = Testing.chart();
+    const p = new PetService(chart, 'web', BASE);
+    new kplus.NetworkPolicy(chart, 'np', { selector: p.statefulSet });
+    const np = one(Testing.synth(chart) as Doc[], 'NetworkPolicy');
+    expect(np.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'web' });
+  });
 });

@@ -19,6 +19,22 @@ export interface StatefulSetExtras {
   readonly podAntiAffinity?: kplus.k8s.PodAntiAffinity;
   readonly topologySpreadConstraints?: kplus.k8s.TopologySpreadConstraint[];
   readonly capabilitiesDropAll: boolean;
+  readonly enableServiceLinks: boolean;
+}
+
+/**
+ * cdk8s-plus labels pods with `cdk8s.io/metadata.addr`, a hash of the construct path, and
+ * selects them by it. A pet's identity is its name: moving the construct to another chart
+ * or renaming its id must not change the pod template (which would roll every pod) or any
+ * selector. The label is dropped from pods and selectors; pets are selected by their
+ * `app.kubernetes.io/*` labels only.
+ */
+const ADDRESS_LABEL = kplus.Pod.ADDRESS_LABEL;
+
+function withoutAddress<T extends { [key: string]: string } | undefined>(labels: T): T {
+  if (!labels || !(ADDRESS_LABEL in labels)) return labels;
+  const { [ADDRESS_LABEL]: _, ...rest } = labels;
+  return rest as T;
 }
 
 /** A cdk8s-plus StatefulSet whose spec is completed with `StatefulSetExtras`. */
@@ -29,6 +45,14 @@ export class PetStatefulSet extends kplus.StatefulSet {
     private readonly isClaim: (name: string) => boolean,
   ) {
     super(scope, id, props);
+  }
+
+  /** Selects the pets by their identity labels (never by the construct path). */
+  public toPodSelectorConfig(): kplus.PodSelectorConfig {
+    return {
+      labelSelector: kplus.LabelSelector.of({ labels: withoutAddress(this.matchLabels) }),
+      namespaces: this.metadata.namespace ? { names: [this.metadata.namespace] } : undefined,
+    };
   }
 
   public addVolume(vol: kplus.Volume): void {
@@ -62,10 +86,13 @@ export class PetStatefulSet extends kplus.StatefulSet {
       persistentVolumeClaimRetentionPolicy: extras.retention,
       ordinals: extras.ordinalsStart > 0 ? { start: extras.ordinalsStart } : undefined,
       volumeClaimTemplates: extras.volumeClaimTemplates.length > 0 ? extras.volumeClaimTemplates : undefined,
+      selector: { ...spec.selector, matchLabels: withoutAddress(spec.selector.matchLabels) },
       template: {
         ...spec.template,
+        metadata: { ...spec.template.metadata, labels: withoutAddress(spec.template.metadata?.labels) },
         spec: {
           ...pod,
+          enableServiceLinks: extras.enableServiceLinks,
           containers: pod.containers.map(completeContainer),
           initContainers: pod.initContainers?.map(completeContainer),
           volumes: volumes.length > 0 ? volumes : undefined,
@@ -88,7 +115,8 @@ export class PetHeadlessService extends kplus.Service {
 
   /** @internal */
   public _toKube(): kplus.k8s.ServiceSpec {
-    return { ...super._toKube(), publishNotReadyAddresses: this.publishNotReady || undefined };
+    const spec = super._toKube();
+    return { ...spec, selector: withoutAddress(spec.selector), publishNotReadyAddresses: this.publishNotReady || undefined };
   }
 }
 

@@ -185,6 +185,7 @@ export const petPropsSpec: PropsSpec<PetServiceProps> = {
   claimTemplates: space(fc.uniqueArray(validRecord(claimTemplateSpec), { maxLength: 3, selector: t => t.name }),
     fc.oneof(fc.array(propsSpace(claimTemplateSpec), { minLength: 1, maxLength: 3 }), fc.constantFrom({} as any, [null] as any))),
   publishNotReadyAddresses: space(fc.boolean(), fc.constantFrom('true' as any)),
+  enableServiceLinks: space(fc.boolean(), fc.constantFrom('false' as any, 0 as any)),
   containerName: space(fc.constantFrom('main', 'redis', 'nginx', 'server'), junkString()),
   command: space(fc.array(fc.string({ maxLength: 12 }), { maxLength: 3 }), fc.constantFrom('redis-server' as any, [1] as any)),
   args: space(fc.array(fc.string({ maxLength: 12 }), { maxLength: 3 }), fc.constantFrom('--port 1' as any, [null] as any)),
@@ -279,7 +280,7 @@ export const petCaseArb: fc.Arbitrary<PetCase> = fc.record({
 export const PET_PROP_NAMES = [
   'props', 'image', 'ports', 'name', 'serviceName', 'namespace', 'clusterDomain', 'appName', 'component', 'partOf', 'labels',
   'podAnnotations', 'replicas', 'ordinalsStart', 'podManagementPolicy', 'updateStrategy', 'partition', 'minReady',
-  'revisionHistoryLimit', 'claimRetentionWhenDeleted', 'claimRetentionWhenScaled', 'claimTemplates', 'publishNotReadyAddresses',
+  'revisionHistoryLimit', 'claimRetentionWhenDeleted', 'claimRetentionWhenScaled', 'claimTemplates', 'publishNotReadyAddresses', 'enableServiceLinks',
   'containerName', 'command', 'args', 'envVariables', 'workingDir', 'imagePullPolicy', 'resources', 'readiness', 'liveness',
   'startup', 'runAsUser', 'runAsGroup', 'fsGroup', 'readOnlyRootFilesystem', 'allowRunAsRoot', 'terminationGracePeriod',
   'disruptionBudget', 'maxUnavailable', 'spreading', 'initContainers', 'sidecars', 'serviceAccount',

@@ -166,7 +166,7 @@ export class FakeCluster {
 
   /** Every ClusterIP Service the namespace has, with a stable fake cluster IP. */
   public clusterIpServices(ns: string): Array<{ name: string; ip: string; ports: Array<{ name?: string; port: number; protocol: string }> }> {
-    const out = [{ name: 'kubernetes', ip: '198.19.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP' }] }];
+    const out: Array<{ name: string; ip: string; ports: Array<{ name?: string; port: number; protocol: string }> }> = [{ name: 'kubernetes', ip: '198.19.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP' }] }];
     let n = 10;
     for (const svc of this.docs.filter(x => x.kind === 'Service')) {
       n++;
