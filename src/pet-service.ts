@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { NetworkIsolationOptions, PetNetworkPolicy } from './network';
 import { OrdinalScript, OrdinalStep } from './ordinal';
+import { needsRoot } from './private/images';
 import { PetHeadlessService, PetStatefulSet, StatefulSetExtras } from './private/pet-workload';
 import { assertCount, assertSize, validateReclaimPolicy } from './private/sizes';
 import {
@@ -538,6 +539,8 @@ export class PetService extends Construct {
   private readonly _spreading: PodSpreading;
   private readonly _restricted: boolean;
   private readonly _enableServiceLinks: boolean;
+  private readonly _warnings: string[] = [];
+  private _warned = false;
   private readonly _containerDefaults: Partial<kplus.ContainerProps>;
   private _scripts?: kplus.ConfigMap;
   private _scriptsVolume?: kplus.Volume;
@@ -670,6 +673,8 @@ export class PetService extends Construct {
     // ---- the main container -----------------------------------------------------------
     const image = assertNonEmptyString(C, 'image', props.image, 1024);
     if (/\s/.test(image)) throw propError(C, 'image', image, 'must be an image reference without spaces, e.g. "redis:7.4"');
+    const rootReason = this._restricted && props.runAsUser === undefined ? needsRoot(image) : undefined;
+    if (rootReason) this._warn(`image "${image}" will not start with the restricted defaults (uid ${user}, no capabilities): ${rootReason}`);
     for (const name of Object.keys(props.envVariables ?? {})) assertEnvName(C, 'envVariables', name);
     this.container = this.statefulSet.addContainer({
       ...this._containerDefaults,
@@ -708,6 +713,15 @@ export class PetService extends Construct {
         },
       });
     }
+  }
+
+  /**
+   * Warnings about this pet that do not stop synthesis (e.g. an image known to need root
+   * under the restricted defaults). Each is also printed to stderr once when the app is
+   * synthesized.
+   */
+  public get warnings(): string[] {
+    return [...this._warnings];
   }
 
   /** The ports (a copy). */
@@ -1060,6 +1074,22 @@ export class PetService extends Construct {
         },
       }));
     }
+  }
+
+  /** Records a warning and prints it (once) when the app is validated at synthesis. */
+  private _warn(message: string): void {
+    if (this._warnings.length === 0) {
+      this.node.addValidation({
+        validate: () => {
+          if (!this._warned) {
+            this._warned = true;
+            for (const w of this._warnings) process.stderr.write(`[cdk8s-stateful] warning: ${this.node.path}: ${w}\n`);
+          }
+          return [];
+        },
+      });
+    }
+    this._warnings.push(message);
   }
 
   private _extras(): StatefulSetExtras {

@@ -604,3 +604,33 @@ describe('identity is the name, not the construct path (issue #10)', () => {
     expect(np.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'web' });
   });
 });
+
+describe('a warning (not an error) for images known to need root under the restricted defaults (issue #11)', () => {
+  test.each([
+    ['nginx', true], ['nginx:1.27', true], ['docker.io/library/nginx:1.27-alpine', true], ['registry.example.com:5000/nginx@sha256:' + 'a'.repeat(64), true],
+    ['httpd:2.4', true], ['nginxinc/nginx-unprivileged:1.27', false], ['redis:7.4', false], ['luksa/kubia-pet', false],
+  ])('%s → warned: %s', (image, warned) => {
+    const { pet: p } = pet({ image });
+    expect(p.warnings.length > 0).toBe(warned);
+    if (warned) expect(p.warnings[0]).toMatch(/will not start with the restricted defaults \(uid 1000, no capabilities\)/);
+  });
+  test('no warning once the user chose: allowRunAsRoot or an explicit runAsUser', () => {
+    expect(pet({ image: 'nginx', allowRunAsRoot: true, runAsUser: 0 }).pet.warnings).toEqual([]);
+    expect(pet({ image: 'nginx', runAsUser: 101 }).pet.warnings).toEqual([]);
+  });
+  test('printed once on stderr when the app is synthesized; synthesis still succeeds', () => {
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const chart = Testing.chart();
+      new PetService(chart, 'web', { ...BASE, image: 'nginx:1.27' });
+      const docs = Testing.synth(chart) as Doc[];
+      expect(one(docs, 'StatefulSet').spec.template.spec.containers[0].image).toBe('nginx:1.27');
+      Testing.synth(chart);
+      const printed = spy.mock.calls.map(c => String(c[0])).filter(l => l.includes('[cdk8s-stateful] warning'));
+      expect(printed).toHaveLength(1);
+      expect(printed[0]).toMatch(/web: image "nginx:1.27" will not start.*nginxinc\/nginx-unprivileged/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
