@@ -8,6 +8,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   author: 'cdk8s-stateful team',
   authorAddress: 'team@cdk8s-stateful.dev',
   repositoryUrl: 'https://github.com/cdk8s-stateful/cdk8s-stateful.git',
+  homepage: 'https://github.com/cdk8s-stateful/cdk8s-stateful#readme',
   defaultReleaseBranch: 'main',
   projenrcTs: true,
   packageManager: javascript.NodePackageManager.NPM,
@@ -48,7 +49,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   publishToGo: { moduleName: 'github.com/cdk8s-stateful/cdk8s-stateful-go' },
   publishToNuget: { dotNetNamespace: 'Cdk8s.Stateful', packageId: 'Cdk8s.Stateful' },
 
-  gitignore: ['examples/dist/', 'bench/out/', '.ci/out/'],
+  gitignore: ['examples/dist/', 'bench/out/', '.ci/out/', '.jsii.tabl.json'],
   npmignoreEnabled: true,
 });
 
@@ -63,7 +64,8 @@ for (const dir of ['examples', 'bench']) {
   });
   project.eslint?.addLintPattern(dir);
 }
-project.npmignore?.exclude('/examples/', '/bench/', '/.ci/', '/docs/');
+// The npm tarball holds the library only: no examples, benchmarks, CI or test set-up.
+project.npmignore?.exclude('/examples/', '/bench/', '/.ci/', '/docs/', '/scripts/');
 
 // unrs-resolver (via eslint-import-resolver-typescript) 1.13 pins platform bindings that
 // the registry reachable from our machines lacks, which makes `npm ci` fail on a fresh
@@ -79,6 +81,15 @@ project.addTask('synth:examples', {
   description: 'Synthesize every examples/*.ts app to examples/dist/<name>.k8s.yaml',
   exec: 'ts-node --project examples/tsconfig.json examples/synth-all.ts',
 });
+
+// Every TypeScript snippet of the README (and of the API docs) must compile in strict mode:
+// Construct Hub translates them to Python, Java, Go and .NET. Fixtures: rosetta/*.ts-fixture.
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile every README / API doc snippet (jsii-rosetta, strict)',
+  exec: 'jsii-rosetta extract --strict .jsii',
+});
+project.postCompileTask.spawn(rosetta);
+project.npmignore?.exclude('/rosetta/');
 
 project.addTask('bench', {
   description: 'Synthesis benchmarks: writes docs/benchmarks.md and docs/benchmarks.svg',

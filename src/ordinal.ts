@@ -41,7 +41,9 @@ export interface SelectFileOptions {
 }
 
 /**
- * One step of an ordinal init script. Every step runs with these shell variables set:
+ * One step of an ordinal init script.
+ *
+ * Every step runs with these shell variables set:
  *
  * - `POD_NAME`: the pod's name (from the downward API, else the host name),
  * - `STS_NAME`: the StatefulSet's name,
