@@ -152,7 +152,7 @@ function probe(): Array<{ key: string; ok: boolean; error?: string; docs?: numbe
 }
 
 function importCosts(): ImportCost[] {
-  const targets = ['none', 'cdk8s', 'cdk8s-plus-27', 'library'];
+  const targets = ['none', 'cdk8s', 'cdk8s-plus-27', 'library', 'library-on-plus'];
   const samples = new Map<string, { ms: number[]; wall: number[]; rss: number[] }>(targets.map(t => [t, { ms: [], wall: [], rss: [] }]));
   // Interleaved, so that drift on the machine hits every target alike.
   for (let i = 0; i < IMPORT_REPS; i++) {
