@@ -2,13 +2,10 @@ import { createHash } from 'crypto';
 import { Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { Credentials } from './credentials';
-import { OrdinalStep } from './ordinal';
-import { PetService, PodSpreading } from './pet-service';
-import { renderInitStep, renderProbeScript } from './private/redis-scripts';
-import { assertSize } from './private/sizes';
-import { assertDnsLabel, assertInteger, assertOneOf, assertPort, assertServiceName, propError } from './private/validate';
-import { ClaimRetentionPolicy, StaticVolumesOptions } from './storage';
+import { ClaimRetentionPolicy, Credentials, OrdinalStep, PetService, PodSpreading, StaticVolumesOptions } from '../core';
+import { renderInitStep, renderProbeScript } from './scripts';
+import { assertSize } from '../core/sizes';
+import { assertDnsLabel, assertInteger, assertOneOf, assertPort, assertServiceName, propError } from '../core/validate';
 
 /** What Redis does when `maxmemory` is reached (`maxmemory-policy`). */
 export enum RedisEvictionPolicy {

@@ -1,5 +1,5 @@
-import { shellQuote } from './private/shell';
-import { assertAbsolutePath, assertDnsLabel, assertInteger, propError } from './private/validate';
+import { shellQuote } from './shell';
+import { assertAbsolutePath, assertDnsLabel, assertInteger, propError } from './validate';
 
 /** Options for `OrdinalStep.writeId()`. */
 export interface WriteIdOptions {

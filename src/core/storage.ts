@@ -1,6 +1,6 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { assertAbsolutePath, assertDnsSubdomain, assertNonEmptyString, propError } from './private/validate';
+import { assertAbsolutePath, assertDnsSubdomain, assertNonEmptyString, propError } from './validate';
 
 /**
  * What happens to a PersistentVolume when its claim is deleted.

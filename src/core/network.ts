@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
-import type { PetService } from './pet-service';
-import { assertDnsSubdomain, assertUnique, propError } from './private/validate';
+import { Construct, IConstruct } from 'constructs';
+import { PetPort } from './pet-service-props';
+import { assertDnsSubdomain, assertUnique, propError } from './validate';
 
 /** Options for `PetService.isolateNetwork()`. */
 export interface NetworkIsolationOptions {
@@ -31,10 +31,24 @@ export interface NetworkIsolationOptions {
   readonly name?: string;
 }
 
+/** The pods a PetNetworkPolicy isolates: a PetService (or a product's `pet`). */
+export interface IPet extends IConstruct {
+  /** The StatefulSet's name. */
+  readonly name: string;
+  /** The namespace, if one was set. */
+  readonly namespace?: string;
+  /** The labels of every object. */
+  readonly labels: { [key: string]: string };
+  /** The labels that select the pods. */
+  readonly selectorLabels: { [key: string]: string };
+  /** The pods' ports. */
+  readonly ports: PetPort[];
+}
+
 /** Props of a PetNetworkPolicy. */
 export interface PetNetworkPolicyProps extends NetworkIsolationOptions {
   /** The PetService whose pods the policy isolates. */
-  readonly pet: PetService;
+  readonly pet: IPet;
 }
 
 const C = 'PetService';
@@ -58,7 +72,7 @@ const C = 'PetService';
 export class PetNetworkPolicy extends kplus.NetworkPolicy {
   constructor(scope: Construct, id: string, props: PetNetworkPolicyProps) {
     const pet = props?.pet;
-    if (pet === undefined || pet === null || typeof pet.selectorLabels !== 'object' || !pet.statefulSet) {
+    if (pet === undefined || pet === null || typeof pet.selectorLabels !== 'object' || !Array.isArray(pet.ports)) {
       throw propError('PetNetworkPolicy', 'pet', pet, 'must be a PetService');
     }
     const name = assertDnsSubdomain(C, 'isolateNetwork name', props.name ?? pet.name);

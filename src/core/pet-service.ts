@@ -1,487 +1,26 @@
-import { ApiObject, Chart, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { ApiObject, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { NetworkIsolationOptions, PetNetworkPolicy } from './network';
-import { OrdinalScript, OrdinalStep } from './ordinal';
-import { needsRoot } from './private/images';
-import { PetHeadlessService, PetStatefulSet, StatefulSetExtras } from './private/pet-workload';
-import { assertCount, assertSize, validateReclaimPolicy } from './private/sizes';
+import { ClaimInfo, claimTemplateSpecs, createStaticVolumes, parseClaimTemplate } from './claims';
+import { needsRoot } from './images';
+import { IPet, NetworkIsolationOptions, PetNetworkPolicy } from './network';
+import { OrdinalScript } from './ordinal';
+import {
+  ClientServiceOptions, MountClaimOptions, OrdinalInitOptions, PetPort, PetServiceProps, PetUpdateStrategy, PodSpreading,
+} from './pet-service-props';
+import { spreadingRules } from './spreading';
+import { ClaimRetentionPolicy, ClaimTemplateProps } from './storage';
 import {
   assertAbsolutePath, assertBoolean, assertDnsLabel, assertDnsSubdomain, assertEnvName, assertInteger, assertLabels, assertNonEmptyString,
   assertOneOf, assertPort, assertPortName, assertServiceName, assertStringArray, assertUnique, propError,
-} from './private/validate';
-import { ClaimRetentionPolicy, ClaimTemplateProps, VolumeReclaimPolicy } from './storage';
+} from './validate';
+import { assertAnnotations, assertDuration, assertList, assertProbe, assertResources } from './validate-pet';
+import { PetHeadlessService, PetStatefulSet, StatefulSetExtras } from './workload';
 
-/** How the pods of a PetService are spread across nodes. */
-export enum PodSpreading {
-  /** Prefer different nodes (soft pod anti-affinity on `kubernetes.io/hostname`). */
-  SOFT_ANTI_AFFINITY = 'SoftAntiAffinity',
-  /** Require different nodes (pods stay Pending when there are fewer nodes than replicas). */
-  REQUIRED_ANTI_AFFINITY = 'RequiredAntiAffinity',
-  /** A topology spread constraint over `kubernetes.io/hostname` (maxSkew 1, ScheduleAnyway). */
-  TOPOLOGY_SPREAD = 'TopologySpread',
-  /** No spreading rule. */
-  NONE = 'None',
-}
-
-/** How the StatefulSet rolls out a new pod template. */
-export enum PetUpdateStrategy {
-  /** Replace pods one at a time from the highest ordinal down (honours `partition`). */
-  ROLLING_UPDATE = 'RollingUpdate',
-  /** Replace a pod only when it is deleted by hand. */
-  ON_DELETE = 'OnDelete',
-}
-
-/** A named port of the pets, published by the headless Service. */
-export interface PetPort {
-  /** The port's name (an IANA service name, e.g. `http`, `redis`, `mysql`). */
-  readonly name: string;
-
-  /** The port the Services expose. */
-  readonly port: number;
-
-  /**
-   * The port the container listens on.
-   *
-   * @default - same as `port`
-   */
-  readonly containerPort?: number;
-
-  /**
-   * The protocol.
-   *
-   * @default kplus.Protocol.TCP
-   */
-  readonly protocol?: kplus.Protocol;
-}
-
-/** Options for `PetService.addClientService()`. */
-export interface ClientServiceOptions {
-  /**
-   * The Service's name.
-   *
-   * @default - `<statefulset>-<id in lower case>`
-   */
-  readonly name?: string;
-
-  /**
-   * Select only the pod with this ordinal (through the `statefulset.kubernetes.io/pod-name`
-   * label), e.g. the primary.
-   *
-   * @default - all ready pods
-   */
-  readonly ordinal?: number;
-
-  /**
-   * The names of the pet ports to expose.
-   *
-   * @default - all ports
-   */
-  readonly portNames?: string[];
-
-  /**
-   * The Service type.
-   *
-   * @default kplus.ServiceType.CLUSTER_IP
-   */
-  readonly type?: kplus.ServiceType;
-}
-
-/** Options for `PetService.addOrdinalInit()`. */
-export interface OrdinalInitOptions {
-  /** The steps the init container runs, in order. */
-  readonly steps: OrdinalStep[];
-
-  /**
-   * The init container's name (also the script's file name).
-   *
-   * @default "ordinal-init"
-   */
-  readonly name?: string;
-
-  /**
-   * The image that runs the script (needs a POSIX `sh`).
-   *
-   * @default - the main container's image
-   */
-  readonly image?: string;
-
-  /**
-   * A directory (an emptyDir) the steps write to, mounted at the same path in the main
-   * container, e.g. `/etc/redis/conf.d`.
-   *
-   * @default - none
-   */
-  readonly outputPath?: string;
-
-  /**
-   * A ConfigMap the steps read from (e.g. `primary.conf` and `replica.conf`), mounted
-   * read-only at `configMountPath`.
-   *
-   * @default - none
-   */
-  readonly configMap?: kplus.IConfigMap;
-
-  /**
-   * Where `configMap` is mounted in the init container.
-   *
-   * @default "/mnt/config"
-   */
-  readonly configMountPath?: string;
-}
-
-/** Options for `PetService.mountClaim()`. */
-export interface MountClaimOptions {
-  /**
-   * Mount read-only.
-   *
-   * @default false
-   */
-  readonly readOnly?: boolean;
-
-  /**
-   * Mount only this sub-path of the volume.
-   *
-   * @default - the volume's root
-   */
-  readonly subPath?: string;
-}
-
-/** Props of a PetService. */
-export interface PetServiceProps {
-  /** The main container's image, e.g. `luksa/kubia-pet` or `nginx:1.27`. */
-  readonly image: string;
-
-  /** The ports of the pets. The headless Service publishes all of them; at least one. */
-  readonly ports: PetPort[];
-
-  /**
-   * The StatefulSet's name: a DNS label of at most 52 characters. Pods are
-   * `<name>-<ordinal>`, claims `<template>-<name>-<ordinal>`. Renaming orphans the data.
-   *
-   * @default - the construct id in lower case
-   */
-  readonly name?: string;
-
-  /**
-   * The headless governing Service's name (pods are `<pod>.<serviceName>`).
-   *
-   * @default - same as `name`
-   */
-  readonly serviceName?: string;
-
-  /**
-   * The namespace of every namespaced object. Host names (`podHost`, `hostFor`,
-   * `serviceHost`), FQDNs and the `claimRef` of static volumes use it.
-   *
-   * @default - the enclosing Chart's `namespace`; with neither, none: the namespace of the
-   * kubectl context, host names are then namespace-relative and `staticVolumes` cannot be used
-   */
-  readonly namespace?: string;
-
-  /**
-   * The cluster's DNS domain, used in FQDNs.
-   *
-   * @default "cluster.local"
-   */
-  readonly clusterDomain?: string;
-
-  /**
-   * `app.kubernetes.io/name` (part of the selector).
-   *
-   * @default - same as `name`
-   */
-  readonly appName?: string;
-
-  /**
-   * `app.kubernetes.io/component`.
-   *
-   * @default - none
-   */
-  readonly component?: string;
-
-  /**
-   * `app.kubernetes.io/part-of`.
-   *
-   * @default - none
-   */
-  readonly partOf?: string;
-
-  /**
-   * Extra labels on every object and pod. They may not redefine the selector labels.
-   *
-   * @default - none
-   */
-  readonly labels?: { [key: string]: string };
-
-  /**
-   * Annotations on the pods.
-   *
-   * @default - none
-   */
-  readonly podAnnotations?: { [key: string]: string };
-
-  /**
-   * The number of pods.
-   *
-   * @default 1
-   */
-  readonly replicas?: number;
-
-  /**
-   * The first ordinal (`ordinals.start`, beta in 1.27): pods are `<name>-<start>` and up.
-   *
-   * @default 0
-   */
-  readonly ordinalsStart?: number;
-
-  /**
-   * Pod management: OrderedReady creates pods one at a time, each after the previous is Ready.
-   *
-   * @default kplus.PodManagementPolicy.ORDERED_READY
-   */
-  readonly podManagementPolicy?: kplus.PodManagementPolicy;
-
-  /**
-   * How a new pod template is rolled out.
-   *
-   * @default PetUpdateStrategy.ROLLING_UPDATE
-   */
-  readonly updateStrategy?: PetUpdateStrategy;
-
-  /**
-   * Rolling update partition: only pods with ordinal index >= partition are updated
-   * (a canary). At most `replicas`.
-   *
-   * @default 0
-   */
-  readonly partition?: number;
-
-  /**
-   * How long a new pod must be Ready before it counts as available.
-   *
-   * @default Duration.seconds(0)
-   */
-  readonly minReady?: Duration;
-
-  /**
-   * How many old revisions to keep.
-   *
-   * @default - the Kubernetes default (10)
-   */
-  readonly revisionHistoryLimit?: number;
-
-  /**
-   * Whether the claims are deleted when the StatefulSet is deleted.
-   *
-   * @default ClaimRetentionPolicy.RETAIN
-   */
-  readonly claimRetentionWhenDeleted?: ClaimRetentionPolicy;
-
-  /**
-   * Whether the claims of removed pods are deleted when the StatefulSet scales down.
-   *
-   * @default ClaimRetentionPolicy.RETAIN
-   */
-  readonly claimRetentionWhenScaled?: ClaimRetentionPolicy;
-
-  /**
-   * Per-pod claim templates, each mounted in the main container.
-   *
-   * @default - none; add them with `addClaimTemplate()`
-   */
-  readonly claimTemplates?: ClaimTemplateProps[];
-
-  /**
-   * Publish the pods' DNS records before they are Ready (peers that must find each
-   * other while starting need this).
-   *
-   * @default false
-   */
-  readonly publishNotReadyAddresses?: boolean;
-
-  /**
-   * Inject Service links: the `<SERVICE>_SERVICE_HOST`, `<SERVICE>_PORT=tcp://…` and
-   * `<SERVICE>_PORT_<n>_TCP…` variables a kubelet adds to every container for every
-   * Service of the namespace. They are off by default because they collide with variables
-   * images and scripts read (a Service named `redis` sets `REDIS_PORT=tcp://10.x.x.x:6379`),
-   * change with every Service created in the namespace, and are not needed: pets reach
-   * each other through DNS. (`KUBERNETES_SERVICE_HOST`/`_PORT` are injected either way.)
-   *
-   * @default false
-   */
-  readonly enableServiceLinks?: boolean;
-
-  /**
-   * The main container's name.
-   *
-   * @default "main"
-   */
-  readonly containerName?: string;
-
-  /**
-   * The main container's entrypoint.
-   *
-   * @default - the image's entrypoint
-   */
-  readonly command?: string[];
-
-  /**
-   * The main container's arguments.
-   *
-   * @default - the image's command
-   */
-  readonly args?: string[];
-
-  /**
-   * Environment variables of the main container.
-   *
-   * @default - none
-   */
-  readonly envVariables?: { [name: string]: kplus.EnvValue };
-
-  /**
-   * The main container's working directory.
-   *
-   * @default - the image's
-   */
-  readonly workingDir?: string;
-
-  /**
-   * When the image is pulled.
-   *
-   * @default kplus.ImagePullPolicy.IF_NOT_PRESENT
-   */
-  readonly imagePullPolicy?: kplus.ImagePullPolicy;
-
-  /**
-   * The main container's resources.
-   *
-   * @default - requests 100m CPU and 128Mi memory, memory limit 512Mi, no CPU limit
-   */
-  readonly resources?: kplus.ContainerResources;
-
-  /**
-   * Readiness probe of the main container.
-   *
-   * @default - none
-   */
-  readonly readiness?: kplus.Probe;
-
-  /**
-   * Liveness probe of the main container.
-   *
-   * @default - none
-   */
-  readonly liveness?: kplus.Probe;
-
-  /**
-   * Startup probe of the main container.
-   *
-   * @default - none
-   */
-  readonly startup?: kplus.Probe;
-
-  /**
-   * The numeric user every container runs as. Images that start as root (redis, mysql)
-   * need a numeric non-root uid here to pass `runAsNonRoot`.
-   *
-   * @default 1000
-   */
-  readonly runAsUser?: number;
-
-  /**
-   * The numeric group every container runs as.
-   *
-   * @default - same as `runAsUser`
-   */
-  readonly runAsGroup?: number;
-
-  /**
-   * The group that owns mounted volumes (so the non-root user can write the claims).
-   *
-   * @default - same as `runAsGroup`
-   */
-  readonly fsGroup?: number;
-
-  /**
-   * Mount the containers' root filesystems read-only.
-   *
-   * @default false
-   */
-  readonly readOnlyRootFilesystem?: boolean;
-
-  /**
-   * Explicit opt-out of Pod Security Standards "restricted": allows `runAsUser: 0` and
-   * drops the `runAsNonRoot`, capabilities and seccomp settings.
-   *
-   * @default false
-   */
-  readonly allowRunAsRoot?: boolean;
-
-  /**
-   * How long a pod may take to shut down before it is killed.
-   *
-   * @default Duration.seconds(30)
-   */
-  readonly terminationGracePeriod?: Duration;
-
-  /**
-   * Create a PodDisruptionBudget.
-   *
-   * @default - true when replicas > 1
-   */
-  readonly disruptionBudget?: boolean;
-
-  /**
-   * The PodDisruptionBudget's `maxUnavailable`.
-   *
-   * @default 1
-   */
-  readonly maxUnavailable?: number;
-
-  /**
-   * How pods are spread across nodes.
-   *
-   * @default PodSpreading.SOFT_ANTI_AFFINITY
-   */
-  readonly spreading?: PodSpreading;
-
-  /**
-   * Extra init containers, run before the main container. They get the same security
-   * context and resource defaults as the main container unless they set their own.
-   *
-   * @default - none
-   */
-  readonly initContainers?: kplus.ContainerProps[];
-
-  /**
-   * Extra containers beside the main one (exporters, backup agents, …).
-   *
-   * @default - none
-   */
-  readonly sidecars?: kplus.ContainerProps[];
-
-  /**
-   * The service account of the pods.
-   *
-   * @default - the namespace's default service account, token not mounted
-   */
-  readonly serviceAccount?: kplus.IServiceAccount;
-}
 
 const C = 'PetService';
 const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 
-interface ClaimInfo {
-  readonly props: ClaimTemplateProps;
-  readonly quantity: string;
-  readonly kib: number;
-  readonly accessModes: kplus.PersistentVolumeAccessMode[];
-  readonly volumeMode: kplus.PersistentVolumeMode;
-  readonly storageClassName?: string;
-  readonly placeholder: kplus.Volume;
-}
 
 /**
  * A stateful service done right: a StatefulSet with its headless governing Service,
@@ -493,7 +32,7 @@ interface ClaimInfo {
  *
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/
  */
-export class PetService extends Construct {
+export class PetService extends Construct implements IPet {
   /** Where `mountScripts()` mounts the scripts ConfigMap in a container. */
   public static readonly SCRIPTS_PATH = '/opt/cdk8s-stateful/scripts';
 
@@ -992,25 +531,19 @@ export class PetService extends Construct {
     if (this._usedPaths(this.container).includes(mountPath)) {
       throw propError(C, f('mountPath'), mountPath, 'must be unique; the main container already mounts a volume there');
     }
-    const { quantity, kib } = assertSize(C, f('size'), props.size);
-    const accessModes = props.accessModes ?? [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE];
-    if (!Array.isArray(accessModes) || accessModes.length === 0) {
-      throw propError(C, f('accessModes'), accessModes, 'must list at least one access mode');
-    }
-    accessModes.forEach((m, i) => assertOneOf(C, `${f('accessModes')}[${i}]`, m, Object.values(kplus.PersistentVolumeAccessMode)));
-    assertUnique(C, f('accessModes'), accessModes);
-    const volumeMode = assertOneOf(C, f('volumeMode'), props.volumeMode ?? kplus.PersistentVolumeMode.FILE_SYSTEM,
-      [kplus.PersistentVolumeMode.FILE_SYSTEM, kplus.PersistentVolumeMode.BLOCK]);
-    if (props.storageClassName !== undefined && props.storageClassName !== '') {
-      assertDnsSubdomain(C, f('storageClassName'), props.storageClassName);
-    }
-    const storageClassName = props.storageClassName ?? (props.staticVolumes ? '' : undefined);
-    if (props.subPath !== undefined && (typeof props.subPath !== 'string' || props.subPath.startsWith('/') || props.subPath.split('/').includes('..'))) {
-      throw propError(C, f('subPath'), props.subPath, 'must be a relative path without \'..\'');
-    }
+    const { quantity, kib, accessModes, volumeMode, storageClassName } = parseClaimTemplate(props, f);
     const placeholder = kplus.Volume.fromEmptyDir(this, `Claim-${name}`, name);
     const claim: ClaimInfo = { props, quantity, kib, accessModes, volumeMode, storageClassName, placeholder };
-    if (props.staticVolumes) this._addStaticVolumes(claim, f('staticVolumes'));
+    if (props.staticVolumes) {
+      this._staticVolumes.push(...createStaticVolumes(this, {
+        name: this.name,
+        namespace: this.namespace,
+        replicas: this.replicas,
+        ordinalsStart: this.ordinalsStart,
+        labels: this.labels,
+        existing: this._staticVolumes,
+      }, claim, f('staticVolumes')));
+    }
     this._claims.push(claim);
     this._mountClaim(claim, this.container, mountPath, { readOnly: assertBoolean(C, f('readOnly'), props.readOnly), subPath: props.subPath });
   }
@@ -1030,52 +563,6 @@ export class PetService extends Construct {
     container.mount(path, claim.placeholder, { readOnly: options.readOnly, subPath: options.subPath });
   }
 
-  private _addStaticVolumes(claim: ClaimInfo, prop: string): void {
-    const opts = claim.props.staticVolumes!;
-    if (this.namespace === undefined) {
-      throw propError(C, 'namespace', undefined, `is required with ${prop}: each PersistentVolume is pre-bound (claimRef) to a claim in that namespace`);
-    }
-    const count = assertCount(C, `${prop}.count`, opts.count ?? this.replicas, 1);
-    if (count < this.replicas) {
-      throw propError(C, `${prop}.count`, count, `must be at least replicas (${this.replicas}): a pod without a volume would stay Pending`);
-    }
-    const capacity = opts.capacity === undefined ? { quantity: claim.quantity, kib: claim.kib } : assertSize(C, `${prop}.capacity`, opts.capacity);
-    if (capacity.kib < claim.kib) {
-      throw propError(C, `${prop}.capacity`, capacity.quantity, `must be at least the claim's request (${claim.quantity}), or the claim cannot bind`);
-    }
-    const reclaim = validateReclaimPolicy(C, `${prop}.reclaimPolicy`, opts.reclaimPolicy ?? VolumeReclaimPolicy.RETAIN);
-    if (opts.source === undefined || opts.source === null || typeof (opts.source as any)._toKube !== 'function') {
-      throw propError(C, `${prop}.source`, opts.source, 'must be a StaticVolumeSource (hostPath, local or nfs)');
-    }
-    opts.source._validate(C, `${prop}.source`, count);
-    const prefix = opts.namePrefix ?? `${this.namespace}-${claim.props.name}-${this.name}`;
-    assertDnsSubdomain(C, `${prop}.namePrefix`, `${prefix}-${this.ordinalsStart + count - 1}`);
-    if (this._staticVolumes.some(v => v.name.startsWith(`${prefix}-`) && /^\d+$/.test(v.name.slice(prefix.length + 1)))) {
-      throw propError(C, `${prop}.namePrefix`, prefix, 'must be unique: another claim template\'s static volumes already use it (PersistentVolume names are cluster-wide)');
-    }
-    for (let index = 0; index < count; index++) {
-      const ordinal = this.ordinalsStart + index;
-      const source = opts.source._toKube(ordinal, index);
-      this._staticVolumes.push(new kplus.k8s.KubePersistentVolume(this, `Volume-${claim.props.name}-${ordinal}`, {
-        metadata: { name: `${prefix}-${ordinal}`, labels: { ...this.labels, 'cdk8s-stateful/claim': claim.props.name, 'cdk8s-stateful/ordinal': String(ordinal) } },
-        spec: {
-          ...source,
-          capacity: { storage: kplus.k8s.Quantity.fromString(capacity.quantity) },
-          accessModes: claim.accessModes,
-          volumeMode: claim.volumeMode,
-          storageClassName: claim.storageClassName,
-          persistentVolumeReclaimPolicy: reclaim,
-          claimRef: {
-            apiVersion: 'v1',
-            kind: 'PersistentVolumeClaim',
-            namespace: this.namespace,
-            name: `${claim.props.name}-${this.name}-${ordinal}`,
-          },
-        },
-      }));
-    }
-  }
-
   /** Records a warning and prints it (once) when the app is validated at synthesis. */
   private _warn(message: string): void {
     if (this._warnings.length === 0) {
@@ -1093,37 +580,9 @@ export class PetService extends Construct {
   }
 
   private _extras(): StatefulSetExtras {
-    const selector = { matchLabels: this.selectorLabels };
-    const hostname = 'kubernetes.io/hostname';
-    let affinity: kplus.k8s.Affinity | undefined;
-    let topologySpreadConstraints: kplus.k8s.TopologySpreadConstraint[] | undefined;
-    switch (this._spreading) {
-      case PodSpreading.SOFT_ANTI_AFFINITY:
-        affinity = {
-          podAntiAffinity: {
-            preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: selector, topologyKey: hostname } }],
-          },
-        };
-        break;
-      case PodSpreading.REQUIRED_ANTI_AFFINITY:
-        affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: selector, topologyKey: hostname }] } };
-        break;
-      case PodSpreading.TOPOLOGY_SPREAD:
-        topologySpreadConstraints = [{ maxSkew: 1, topologyKey: hostname, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector }];
-        break;
-      default:
-        break;
-    }
+    const { affinity, topologySpreadConstraints } = spreadingRules(this._spreading, this.selectorLabels);
     return {
-      volumeClaimTemplates: this._claims.map(c => ({
-        metadata: { name: c.props.name, labels: this.selectorLabels },
-        spec: {
-          accessModes: c.accessModes,
-          storageClassName: c.storageClassName,
-          volumeMode: c.volumeMode,
-          resources: { requests: { storage: kplus.k8s.Quantity.fromString(c.quantity) } },
-        },
-      })),
+      volumeClaimTemplates: claimTemplateSpecs(this._claims, this.selectorLabels),
       claimNames: new Set(this._claims.map(c => c.props.name)),
       blockDevices: this._blockDevices,
       retention: this._retention,
@@ -1136,92 +595,4 @@ export class PetService extends Construct {
       topologySpreadConstraints,
     };
   }
-}
-
-function assertDuration(prop: string, value: unknown, minSeconds: number): Duration {
-  const allowed = `must be a Duration of at least ${minSeconds} seconds, in whole seconds`;
-  if (!(value instanceof Duration)) throw propError(C, prop, value, allowed);
-  let millis: number;
-  try {
-    millis = value.toMilliseconds();
-  } catch {
-    throw propError(C, prop, value.toHumanString(), allowed);
-  }
-  if (!Number.isFinite(millis) || millis % 1000 !== 0 || millis / 1000 < minSeconds || millis / 1000 > 2 ** 31 - 1) {
-    throw propError(C, prop, `${millis / 1000}s`, allowed);
-  }
-  return value;
-}
-
-function assertAnnotations(annotations: { [key: string]: string }): { [key: string]: string } {
-  if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations)) {
-    throw propError(C, 'podAnnotations', annotations, 'must be a map of annotation keys to string values');
-  }
-  for (const [k, v] of Object.entries(annotations)) {
-    assertLabels(C, 'podAnnotations', { [k]: 'x' });
-    if (typeof v !== 'string') throw propError(C, `podAnnotations[${k}]`, v, 'must be a string');
-  }
-  return { ...annotations };
-}
-
-function assertList<T>(prop: string, value: T[] | undefined): T[] {
-  if (value !== undefined && !Array.isArray(value)) throw propError(C, prop, value, 'must be a list');
-  return value ?? [];
-}
-
-function assertProbe(prop: string, probe: unknown, container: kplus.Container): void {
-  if (probe === undefined) return;
-  const allowed = 'must be a kplus.Probe: fromTcpSocket/fromHttpGet on a port from 1 to 65535, or fromCommand with a non-empty command';
-  let kube: kplus.k8s.Probe;
-  try {
-    kube = (probe as any)._toKube(container);
-  } catch {
-    throw propError(C, prop, probe, allowed);
-  }
-  const action = kube.tcpSocket ?? kube.httpGet;
-  const port = action?.port?.value;
-  const command = kube.exec?.command;
-  if (action && !(typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535)) throw propError(C, `${prop} port`, port, allowed);
-  if (kube.exec && (!Array.isArray(command) || command.length === 0 || command.some(x => typeof x !== 'string'))) {
-    throw propError(C, `${prop} command`, command, allowed);
-  }
-  if (!action && !kube.exec) throw propError(C, prop, probe, allowed);
-}
-
-function assertResources(prop: string, resources: kplus.ContainerResources | undefined): kplus.ContainerResources | undefined {
-  if (resources === undefined) return undefined;
-  if (resources === null || typeof resources !== 'object') throw propError(C, prop, resources, 'must be kplus.ContainerResources');
-  const cpu = (which: string, v: unknown): number | undefined => {
-    if (v === undefined) return undefined;
-    const amount = (v as any)?.amount;
-    const m = typeof amount === 'string' ? /^(\d+(?:\.\d{1,3})?)(m?)$/.exec(amount) : null;
-    const [whole, fraction = ''] = m ? m[1].split('.') : [];
-    const millis = !m ? NaN : m[2] ? Number(m[1]) : Number(whole) * 1000 + Number(fraction.padEnd(3, '0'));
-    if (!Number.isInteger(millis) || millis < 1) {
-      throw propError(C, `${prop}.cpu.${which}`, amount ?? v, 'must be a kplus.Cpu of at least 1 millicore, in whole millicores (e.g. Cpu.millis(250), Cpu.units(2))');
-    }
-    return millis;
-  };
-  const memory = (which: string, v: unknown): number | undefined => {
-    if (v === undefined) return undefined;
-    let mib = NaN;
-    try {
-      mib = (v as Size).toMebibytes({ rounding: SizeRoundingBehavior.NONE });
-    } catch {
-      // reported below
-    }
-    if (!Number.isInteger(mib) || mib < 1 || mib > 2 ** 40) {
-      throw propError(C, `${prop}.memory.${which}`, v, 'must be a Size of at least 1 MiB, in whole MiB (e.g. Size.mebibytes(256), Size.gibibytes(1))');
-    }
-    return mib;
-  };
-  const [cpuRequest, cpuLimit] = [cpu('request', resources.cpu?.request), cpu('limit', resources.cpu?.limit)];
-  const [memRequest, memLimit] = [memory('request', resources.memory?.request), memory('limit', resources.memory?.limit)];
-  if (cpuRequest !== undefined && cpuLimit !== undefined && cpuRequest > cpuLimit) {
-    throw propError(C, `${prop}.cpu.request`, resources.cpu!.request!.amount, `must not exceed the limit (${resources.cpu!.limit!.amount})`);
-  }
-  if (memRequest !== undefined && memLimit !== undefined && memRequest > memLimit) {
-    throw propError(C, `${prop}.memory.request`, `${memRequest}Mi`, `must not exceed the limit (${memLimit}Mi)`);
-  }
-  return resources;
 }

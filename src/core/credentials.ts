@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { assertDnsSubdomain, propError } from './private/validate';
+import { assertDnsSubdomain, propError } from './validate';
 
 /** A credential bound into a product: the Secret and the key that holds the value. */
 export interface BoundCredentials {

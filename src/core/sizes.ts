@@ -1,6 +1,6 @@
 import { Size, SizeRoundingBehavior } from 'cdk8s';
+import { VolumeReclaimPolicy } from './storage';
 import { assertInteger, propError, show } from './validate';
-import { VolumeReclaimPolicy } from '../storage';
 
 /**
  * A Size as a Kubernetes quantity in the largest exact binary unit, or undefined when it

@@ -1,17 +1,15 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { BoundCredentials, Credentials } from './credentials';
-import { OrdinalScript, OrdinalStep } from './ordinal';
-import { PetService, PodSpreading } from './pet-service';
+import { BoundCredentials, Credentials, OrdinalScript, OrdinalStep, PetService, PodSpreading } from '../core';
 import {
   MySqlScriptOptions, renderCloneScript, renderCommonCnf, renderConfigStep, renderDataStep, renderProbeScript,
   renderRoleCnf, renderServerScript, renderSqlScript,
-} from './private/mysql-scripts';
-import { assertSize } from './private/sizes';
+} from './scripts';
+import { assertSize } from '../core/sizes';
 import {
   assertDnsLabel, assertDnsSubdomain, assertInteger, assertNonEmptyString, assertOneOf, assertPort, propError,
-} from './private/validate';
+} from '../core/validate';
 
 /** Which server StatefulMySql runs. */
 export enum MySqlFlavor {

@@ -1,0 +1,7 @@
+// The core every product composes: PetService and what every pet shares.
+export * from './storage';
+export * from './ordinal';
+export * from './credentials';
+export * from './pet-service';
+export * from './network';
+export * from './pet-service-props';
