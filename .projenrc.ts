@@ -82,6 +82,10 @@ project.addTask('synth:examples', {
   exec: 'ts-node --project examples/tsconfig.json examples/synth-all.ts',
 });
 
+// Products' shell scripts are real files (src/<product>/scripts/*.sh), read at synthesis:
+// the build copies them next to the compiled code, so the npm package ships them.
+project.compileTask.exec('cd src && find . -path \'*/scripts/*.sh\' -exec cp --parents {} ../lib/ \\;');
+
 // Every TypeScript snippet of the README (and of the API docs) must compile in strict mode:
 // Construct Hub translates them to Python, Java, Go and .NET. Fixtures: rosetta/*.ts-fixture.
 const rosetta = project.addTask('rosetta:extract', {

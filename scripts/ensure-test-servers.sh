@@ -12,6 +12,8 @@ command -v mariadb-backup >/dev/null 2>&1 || need+=(mariadb-backup)
 command -v socat >/dev/null 2>&1 || need+=(socat)
 # busybox sh: the ordinal scripts must run in the shell of busybox-based images too.
 command -v busybox >/dev/null 2>&1 || need+=(busybox)
+# shellcheck: lints every shipped script (test/shellcheck.test.ts).
+command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 # ip (network namespaces) and setpriv/unshare/nsenter: the kubelet sandbox of test/util/kubelet.ts.
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 { command -v setpriv && command -v unshare && command -v nsenter; } >/dev/null 2>&1 || need+=(util-linux)

@@ -85,3 +85,11 @@ describe('the checks themselves', () => {
     expect(importsOf(file, text).map(f => path.basename(f))).toEqual(['claims.ts', 'network.ts', 'storage.ts', 'shell.ts']);
   });
 });
+
+describe('shipped script files', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { readScriptFile } = require('../src/core/script-files');
+  test('a missing script is an error that says the package is incomplete', () => {
+    expect(() => readScriptFile(path.join(SRC, 'core'), 'nope.sh')).toThrow(/shipped script .*nope\.sh cannot be read.*the package is incomplete/);
+  });
+});

@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 const ROOT = path.join(__dirname, '..');
@@ -31,4 +32,24 @@ test('every relative link in the README points at a file in the tarball (others 
   const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map(m => m[1]).filter(l => !/^(https?:|mailto:|#)/.test(l));
   const inTarball = new Set(tarballFiles());
   for (const link of links) expect({ link, inTarball: inTarball.has(link.replace(/^\.\//, '').split('#')[0]) }).toEqual({ link, inTarball: true });
+});
+
+test('the package rules ship the scripts the build copies to lib/<product>/scripts/', () => {
+  // npm's own packing rules on a copy of package.json and .npmignore with a built-looking lib/.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pack-'));
+  try {
+    fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+    fs.copyFileSync(path.join(ROOT, '.npmignore'), path.join(dir, '.npmignore'));
+    for (const f of ['lib/index.js', 'lib/redis/scripts/redis-init.sh', 'src/redis/scripts/redis-init.sh', 'scripts/ensure-test-servers.sh']) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), '#!/bin/sh\n');
+    }
+    const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    const files: string[] = JSON.parse(r.stdout)[0].files.map((f: { path: string }) => f.path);
+    expect(files).toEqual(expect.arrayContaining(['lib/index.js', 'lib/redis/scripts/redis-init.sh']));
+    expect(files).not.toContain('src/redis/scripts/redis-init.sh');
+    expect(files).not.toContain('scripts/ensure-test-servers.sh');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
