@@ -5,3 +5,5 @@ export * from './credentials';
 export * from './pet-service';
 export * from './network';
 export * from './pet-service-props';
+export * from './product-props';
+export * from './product';
