@@ -5,3 +5,4 @@ export * from './pet-service';
 export * from './redis';
 export * from './network';
 export * from './mysql';
+export * from './zookeeper';
