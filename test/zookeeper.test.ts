@@ -147,7 +147,9 @@ describe('props', () => {
   });
 
   test('tuning props reach zoo.cfg', () => {
-    const { docs } = synth({ tickTime: Duration.millis(3000), initLimit: 20, syncLimit: 4, snapshotRetainCount: 5, purgeIntervalHours: 0, maxClientConnections: 0 });
+    const { docs } = synth({
+      tickTime: Duration.millis(3000), initLimit: 20, syncLimit: 4, snapshotRetainCount: 5, purgeIntervalHours: 0, maxClientConnections: 0,
+    });
     const lines = zooCfg(docs).split('\n');
     for (const l of ['tickTime=3000', 'initLimit=20', 'syncLimit=4', 'autopurge.snapRetainCount=5', 'autopurge.purgeInterval=0', 'maxClientCnxns=0']) expect(lines).toContain(l);
   });
