@@ -136,6 +136,9 @@ suite('StatefulZooKeeper on real ZooKeeper servers in the kubelet sandbox', () =
     const config = cli(pods[0], ['config']);
     expect(config.ok).toBe(true);
     for (const o of [0, 1, 2]) expect(config.out).toMatch(new RegExp(`^server\\.${o + 1}=zk-${o}\\.zk:2888:3888:participant;0\\.0\\.0\\.0:2181$`, 'm'));
+    // A read-only root: the server writes only to its volumes (/data, /logs, /tmp).
+    const fsCheck = pods[0].exec('zookeeper', ['sh', '-c', 'touch /tmp/w /logs/w /data/w && rm /tmp/w /logs/w /data/w && { touch /w 2>/dev/null && echo root-writable || echo root-read-only; }']);
+    expect({ out: fsCheck.stdout.trim(), err: fsCheck.stderr }).toEqual({ out: 'root-read-only', err: '' });
     // The probe script under every shell an image may have (the kubelet runs `sh`).
     for (const shell of [['dash'], ['busybox', 'sh']].filter(([cmd]) => hasCommand(cmd))) {
       for (const kind of ['readiness', 'liveness']) {

@@ -490,7 +490,12 @@ export class FakePod {
       // Read-only root: every mount of the host becomes read-only except the container's volumes.
       lines.push('mount -o remount,bind,ro / 2>/dev/null || mount --bind / / && mount -o remount,bind,ro /');
       lines.push('mount -t tmpfs -o ro,size=1k tmpfs /tmp', 'mount -t tmpfs -o ro,size=1k tmpfs /run');
-      for (const [src, target, ro] of mounts) if (target.startsWith('/tmp') || target.startsWith('/run')) bind(src, target, ro);
+      for (const [src, target, ro] of mounts) {
+        if (!target.startsWith('/tmp') && !target.startsWith('/run')) continue;
+        bind(src, target, ro);
+        // Bound from the now read-only root: a writable volume must be made writable again.
+        if (!ro) lines.push(`mount -o remount,bind,rw ${shq(target)}`);
+      }
     }
     const uid = sc.runAsUser ?? 0;
     const gid = sc.runAsGroup ?? uid;
