@@ -19,7 +19,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Size, Testing } from 'cdk8s';
-import { StatefulZooKeeper } from '../src';
+import { Credentials, StatefulZooKeeper } from '../src';
+import { secretLeaks } from './util/fuzz';
 import { Doc, hasCommand, one } from './util/k8s';
 import { FakeCluster, FakePod, IMAGE_PATH, kubeletMissing } from './util/kubelet';
 
@@ -247,3 +248,93 @@ suite('StatefulZooKeeper on real ZooKeeper servers in the kubelet sandbox', () =
   }, 180_000);
 });
 
+
+suite('StatefulZooKeeper with SASL (DIGEST-MD5) on real ZooKeeper servers', () => {
+  const PASSWORD = 'p@ss "w0rd" \\ $HOME `id` \'x\'';
+  const chart = Testing.chart();
+  new StatefulZooKeeper(chart, 'zk', {
+    auth: true,
+    clientUser: 'app',
+    clientCredentials: Credentials.fromPassword(PASSWORD),
+    quorumCredentials: Credentials.fromPassword('quorum "secret" \\'),
+    resources: { memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } },
+  });
+  const docs = Testing.synth(chart) as Doc[];
+  let cluster: FakeCluster;
+  let pods: FakePod[];
+
+  beforeAll(async () => {
+    cluster = new FakeCluster(docs, {
+      imageEnv: IMAGE_ENV,
+      forceServiceLinks: true,
+      extraServices: [{ name: 'zookeeper', port: 2181, portName: 'client' }, { name: 'zk', port: 2181, portName: 'client' }],
+    });
+    pods = [0, 1, 2].map(o => cluster.pod('zk', o));
+    await Promise.all(pods.map(p => p.create()));
+    for (const pod of pods) {
+      await until(`${pod.name} to be Ready`, () => pod.probe('zookeeper', 'readiness').status === 0, 90_000)
+        .catch(e => { throw new Error(`${e.message}\n${pods.map(p => p.logs('zookeeper').slice(-2000)).join('\n---\n')}`); });
+      pod.setReady(true);
+    }
+  }, 150_000);
+  afterAll(async () => { await cluster?.destroy(); });
+
+  test('the servers authenticate each other and form the ensemble', () => {
+    expect([...pods.map(mode)].sort()).toEqual(['follower', 'follower', 'leader']);
+    for (const pod of pods) expect(pod.logs('zookeeper')).toContain('zk-start: SASL with /zookeeper-config/jaas.conf');
+  });
+
+  test('zkCli.sh in the pod authenticates (CLIENT_JVMFLAGS) and reads and writes', async () => {
+    expect(cli(pods[0], ['create', '/secured', 'value-secured']).out).toMatch(/Created \/secured/);
+    await until('zk-2 to read /secured', () => readZnode(pods[2], '/secured') === 'value-secured', 30_000);
+  }, 120_000);
+
+  test('a client without credentials, or with a wrong password, is refused', () => {
+    const anonymous = pods[1].exec('zookeeper', ['zkCli.sh', '-server', '127.0.0.1:2181', 'create', '/anonymous', 'x'], { env: { CLIENT_JVMFLAGS: '' }, timeoutMs: 60_000 });
+    expect(`${anonymous.stdout}${anonymous.stderr}`).not.toMatch(/Created \/anonymous/);
+    expect(`${anonymous.stdout}${anonymous.stderr}`).toMatch(/KeeperErrorCode = (Session closed because client failed to authenticate|AuthFailed) for \/(anonymous|wrong)/);
+    const wrong = pods[1].exec('zookeeper', ['sh', '-c', [
+      'printf \'Client { org.apache.zookeeper.server.auth.DigestLoginModule required username="app" password="wrong"; };\\n\' > /tmp/wrong.jaas',
+      'CLIENT_JVMFLAGS=-Djava.security.auth.login.config=/tmp/wrong.jaas zkCli.sh -server 127.0.0.1:2181 create /wrong x',
+    ].join(' && ')], { timeoutMs: 60_000 });
+    expect(`${wrong.stdout}${wrong.stderr}`).not.toMatch(/Created \/wrong/);
+    expect(`${wrong.stdout}${wrong.stderr}`).toMatch(/KeeperErrorCode = (Session closed because client failed to authenticate|AuthFailed) for \/(anonymous|wrong)/);
+    expect(readZnode(pods[0], '/anonymous')).toBeUndefined();
+  }, 180_000);
+
+  test('a server with the wrong quorum secret cannot join; with the right one it rejoins', async () => {
+    const [, , third] = pods;
+    const secret = one(docs, 'Secret', 'zk-quorum-auth');
+    const right = secret.stringData.password;
+    await third.kill('SIGKILL');
+    third.setReady(false);
+    secret.stringData.password = 'not-the-quorum-secret';
+    try {
+      await third.create();
+      // Bounded wait: in 20 s a server with the right secret joins (it does below, and in the suite above).
+      await sleep(20_000);
+      expect(third.isRunning('zookeeper')).toBe(true);
+      expect(mode(third)).toBeUndefined();
+      expect(third.probe('zookeeper', 'readiness').status).toBe(1);
+      expect([...pods.slice(0, 2).map(mode)].sort()).toEqual(['follower', 'leader']);
+    } finally {
+      secret.stringData.password = right;
+    }
+    await third.kill('SIGKILL');
+    await third.create();
+    await until('zk-2 to rejoin', () => mode(third) === 'follower', 90_000);
+    await until('zk-2 to read /secured', () => readZnode(third, '/secured') === 'value-secured', 30_000);
+  }, 240_000);
+
+  test('the password is only in the 0600 JAAS file: not in the ConfigMaps, on a command line or on the data volume', () => {
+    expect(secretLeaks(docs, PASSWORD)).toEqual([]);
+    const r = pods[0].exec('zookeeper', ['sh', '-c', 'stat -c %a /zookeeper-config/jaas.conf; cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" " "']);
+    expect(r.stdout.split('\n')[0]).toBe('600');
+    expect(r.stdout).not.toContain('w0rd');
+    expect(execGrep(pods[0].claimDir('data'), 'w0rd')).toBe(false);
+  });
+});
+
+function execGrep(dir: string, text: string): boolean {
+  return spawnSync('grep', ['-rqF', text, dir]).status === 0;
+}

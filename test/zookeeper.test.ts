@@ -7,9 +7,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { StatefulZooKeeper, StatefulZooKeeperProps } from '../src';
+import { Credentials, StatefulZooKeeper, StatefulZooKeeperProps } from '../src';
+import { secretLeaks } from './util/fuzz';
 import { byKind, crossReference, Doc, hasCommand, one, runScript, shells, tmpDir, validateManifests } from './util/k8s';
-import { INIT_STEP, PROBE_SCRIPT, START_SCRIPT } from '../src/zookeeper/scripts';
+import { AUTH_STEP, INIT_STEP, PROBE_SCRIPT, START_SCRIPT } from '../src/zookeeper/scripts';
 
 function synth(props: StatefulZooKeeperProps = {}, id = 'zk'): { zk: StatefulZooKeeper; docs: Doc[] } {
   const chart = Testing.chart();
@@ -155,6 +156,38 @@ describe('props', () => {
   });
 });
 
+describe('auth (SASL DIGEST-MD5)', () => {
+  const PASSWORD = 'p@ss "w0rd" \\ $HOME `id`';
+  const { docs } = synth({ auth: true, clientUser: 'app', clientCredentials: Credentials.fromPassword(PASSWORD), quorumCredentials: Credentials.fromSecretName('zk-peers', 'secret') });
+
+  test('zoo.cfg requires SASL from every client session and between the servers', () => {
+    const lines = zooCfg(docs).split('\n');
+    for (const l of ['authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider', 'sessionRequireClientSASLAuth=true',
+      'quorum.auth.enableSasl=true', 'quorum.auth.learnerRequireSasl=true', 'quorum.auth.serverRequireSasl=true']) expect(lines).toContain(l);
+    expect(zooCfg(synth().docs)).not.toMatch(/sasl/i);
+  });
+
+  test('the passwords come from Secrets into the init container only; the server gets the JAAS file path', () => {
+    const init = podSpec(docs).initContainers[0];
+    const env = Object.fromEntries(init.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(env.ZK_CLIENT_USER).toBe('app');
+    expect(env.ZK_CLIENT_PASSWORD).toEqual({ secretKeyRef: { name: 'zk-client-auth', key: 'password' } });
+    expect(env.ZK_QUORUM_PASSWORD).toEqual({ secretKeyRef: { name: 'zk-peers', key: 'secret' } });
+    const main = Object.fromEntries(container(docs).env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(main.ZK_JAAS_CONFIG).toBe('/zookeeper-config/jaas.conf');
+    expect(main.CLIENT_JVMFLAGS).toBe('-Djava.security.auth.login.config=/zookeeper-config/jaas.conf');
+    expect(JSON.stringify(container(docs).env)).not.toMatch(/secretKeyRef/);
+    expect(secretLeaks(docs, PASSWORD)).toEqual([]);
+    expect(byKind(docs, 'Secret').map(x => x.metadata.name)).toEqual(['zk-client-auth']);
+  });
+
+  test('by default both passwords come from the Secret <name>-auth', () => {
+    const init = podSpec(synth({ auth: true }).docs).initContainers[0];
+    const refs = init.env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => [e.name, e.valueFrom.secretKeyRef]);
+    expect(refs).toEqual([['ZK_CLIENT_PASSWORD', { name: 'zk-auth', key: 'client-password' }], ['ZK_QUORUM_PASSWORD', { name: 'zk-auth', key: 'quorum-password' }]]);
+  });
+});
+
 describe('errors name StatefulZooKeeper props', () => {
   test.each<[StatefulZooKeeperProps, RegExp]>([
     [{ replicas: 2 }, /StatefulZooKeeper: invalid `replicas` 2: must be 1, 3, 5 or 7: .*observers are not supported/],
@@ -171,6 +204,11 @@ describe('errors name StatefulZooKeeper props', () => {
     [{ storageSize: Size.kibibytes(0.5) }, /invalid `storageSize` "0.5KiB"/], // the core checks claim templates, naming the product prop,
     [{ dataLogStorageSize: Size.gibibytes(1), dataLogClaimName: 'data' }, /invalid `dataLogClaimName` "data": must be unique/],
     [{ clientServiceName: 'Client' }, /StatefulZooKeeper: invalid `clientServiceName` "Client"/],
+    [{ clientUser: 'app' }, /StatefulZooKeeper: invalid `clientUser` "app": only applies with `auth: true`/],
+    [{ quorumCredentials: Credentials.fromSecretName('x') }, /StatefulZooKeeper: invalid `quorumCredentials` "\(set\)": only applies with `auth: true`/],
+    [{ auth: true, clientUser: 'a-b' }, /StatefulZooKeeper: invalid `clientUser` "a-b": must be 1 to 64 letters, digits and '_'/],
+    [{ auth: true, clientCredentials: 'hunter2' as any }, /StatefulZooKeeper: invalid `clientCredentials` "hunter2": must be Credentials/],
+    [{ auth: 'yes' as any }, /StatefulZooKeeper: invalid `auth` "yes": must be true or false/],
   ])('%j', (props, message) => {
     expect(() => new StatefulZooKeeper(Testing.chart(), 'zk', props)).toThrow(message);
   });
@@ -197,7 +235,8 @@ describe('scale 3 → 5: every member\'s server list changes, so every pod rolls
 
 describe('scripts', () => {
   // The init step runs after the core's ordinal preamble (which sets POD_NAME and ORDINAL, under set -eu).
-  const texts: Array<[string, string]> = [['zk-start.sh', START_SCRIPT], ['zk-probe.sh', PROBE_SCRIPT], ['init-step.sh', `#!/bin/sh\nset -eu\n${INIT_STEP}\n`]];
+  const texts: Array<[string, string]> = [['zk-start.sh', START_SCRIPT], ['zk-probe.sh', PROBE_SCRIPT], ['init-step.sh', `#!/bin/sh\nset -eu\n${INIT_STEP}\n`],
+    ['auth-step.sh', `#!/bin/sh\nset -eu\n${AUTH_STEP}\n`]];
 
   const haveShellcheck = hasCommand('shellcheck');
   if (!haveShellcheck && process.env.CI) test('shellcheck is installed (CI)', () => { throw new Error('shellcheck missing'); });
@@ -261,6 +300,32 @@ describe('scripts', () => {
       const r3 = run('zk-0', noConfig);
       expect(r3.status).not.toBe(0);
       expect(fs.readdirSync(noConfig.data)).toEqual([]);
+    });
+  });
+
+  describe.each(shells())('the auth step under %s', (shell) => {
+    const script = `#!/bin/sh\nset -eu\n${AUTH_STEP}\n`;
+    const run = (env: Record<string, string>) => {
+      const conf = tmpDir('zk-auth-');
+      return { conf, r: runScript(script, shell, { ZK_CONFIG_DIR: conf, ZK_CLIENT_USER: 'app', ...env }) };
+    };
+    test('a 0600 JAAS file with the passwords escaped for the JAAS parser', () => {
+      const { conf, r } = run({ ZK_CLIENT_PASSWORD: 'p@ss "w0rd" \\ $HOME `id`', ZK_QUORUM_PASSWORD: 'q\\"' });
+      expect(r.status).toBe(0);
+      const jaas = fs.readFileSync(path.join(conf, 'jaas.conf'), 'utf8');
+      expect(jaas).toContain('user_app="p@ss \\"w0rd\\" \\\\ $HOME `id`";');
+      expect(jaas).toContain('password="q\\\\\\"";');
+      expect(jaas).toMatch(/QuorumServer \{[^}]*user_quorum=/);
+      expect(fs.statSync(path.join(conf, 'jaas.conf')).mode % 0o1000).toBe(0o600);
+      expect(fs.readdirSync(conf)).toEqual(['jaas.conf']);
+    });
+    test('fails closed: an empty password or one with a line break leaves no JAAS file', () => {
+      for (const env of [{ ZK_CLIENT_PASSWORD: '', ZK_QUORUM_PASSWORD: 'q' }, { ZK_CLIENT_PASSWORD: 'c', ZK_QUORUM_PASSWORD: 'a\nb' }]) {
+        const { conf, r } = run(env);
+        expect(r.status).not.toBe(0);
+        expect(r.stderr).toMatch(/password (is empty|has a line break)/);
+        expect(fs.readdirSync(conf)).toEqual([]);
+      }
     });
   });
 

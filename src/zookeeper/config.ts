@@ -25,6 +25,8 @@ export interface ZooConfig {
   readonly maxClientConnections: number;
   /** The four-letter words the probes use. */
   readonly fourLetterWords: string[];
+  /** SASL DIGEST-MD5 for clients (required) and between the servers. */
+  readonly sasl: boolean;
 }
 
 /** The `zoo.cfg` every member reads (the same file on every pod; `myid` tells them apart). */
@@ -47,6 +49,16 @@ export function renderZooCfg(c: ZooConfig): string {
     'standaloneEnabled=true',
     `4lw.commands.whitelist=${c.fourLetterWords.join(',')}`,
     'admin.enableServer=false',
+    ...(c.sasl ? [
+      '# SASL (DIGEST-MD5): every client session must authenticate; servers authenticate each other.',
+      'authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider',
+      'sessionRequireClientSASLAuth=true',
+      'quorum.auth.enableSasl=true',
+      'quorum.auth.learnerRequireSasl=true',
+      'quorum.auth.serverRequireSasl=true',
+      'quorum.auth.learner.saslLoginContext=QuorumLearner',
+      'quorum.auth.server.saslLoginContext=QuorumServer',
+    ] : []),
     ...c.members.map(m => `server.${m.id}=${m.host}:${c.quorumPort}:${c.electionPort};${c.clientPort}`),
     '',
   ].join('\n');

@@ -52,13 +52,75 @@ mv "$ZK_CONFIG_DIR/zoo.cfg.tmp" "$ZK_CONFIG_DIR/zoo.cfg"
 echo "zookeeper-init: $POD_NAME is server $MYID; configuration in $ZK_CONFIG_DIR/zoo.cfg" >&2`;
 
 /**
+ * The ordinal init step that writes the JAAS file for SASL DIGEST-MD5 auth (after
+ * `INIT_STEP`, only when auth is on). Environment:
+ *
+ * - `ZK_CONFIG_DIR`: the emptyDir shared with the server,
+ * - `ZK_CLIENT_USER`, `ZK_CLIENT_PASSWORD`: the account clients authenticate with,
+ * - `ZK_QUORUM_PASSWORD`: the secret the servers authenticate each other with.
+ *
+ * `jaas.conf` (mode 0600) has the server side (`Server`, `QuorumServer`), the learner
+ * side (`QuorumLearner`) and a `Client` section for `zkCli.sh` in the pod. Passwords are
+ * escaped for the JAAS parser (backslash and double quote); line breaks are refused.
+ */
+export const AUTH_STEP = String.raw`: "${'$'}{ZK_CONFIG_DIR:?ZK_CONFIG_DIR is not set}"
+: "${'$'}{ZK_CLIENT_USER:?ZK_CLIENT_USER is not set}"
+case "$ZK_CLIENT_USER" in
+  ''|*[!A-Za-z0-9_]*) echo "zookeeper-init: the client user '$ZK_CLIENT_USER' must be letters, digits and '_'" >&2; exit 1 ;;
+esac
+NL='
+'
+CR="$(printf '\r')"
+for WHAT in client quorum; do
+  if [ "$WHAT" = client ]; then VALUE="${'$'}{ZK_CLIENT_PASSWORD:-}"; else VALUE="${'$'}{ZK_QUORUM_PASSWORD:-}"; fi
+  if [ -z "$VALUE" ]; then
+    echo "zookeeper-init: the $WHAT password is empty: put it in the Secret key this StatefulZooKeeper reads" >&2
+    exit 1
+  fi
+  case "$VALUE" in
+    *"$NL"*|*"$CR"*) echo "zookeeper-init: the $WHAT password has a line break" >&2; exit 1 ;;
+  esac
+done
+jaas_quote() {
+  printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g'
+}
+CLIENT_QUOTED="$(jaas_quote "$ZK_CLIENT_PASSWORD")"
+QUORUM_QUOTED="$(jaas_quote "$ZK_QUORUM_PASSWORD")"
+umask 077
+mkdir -p "$ZK_CONFIG_DIR"
+cat > "$ZK_CONFIG_DIR/jaas.conf.tmp" <<JAAS
+Server {
+  org.apache.zookeeper.server.auth.DigestLoginModule required
+  user_$ZK_CLIENT_USER="$CLIENT_QUOTED";
+};
+QuorumServer {
+  org.apache.zookeeper.server.auth.DigestLoginModule required
+  user_quorum="$QUORUM_QUOTED";
+};
+QuorumLearner {
+  org.apache.zookeeper.server.auth.DigestLoginModule required
+  username="quorum"
+  password="$QUORUM_QUOTED";
+};
+Client {
+  org.apache.zookeeper.server.auth.DigestLoginModule required
+  username="$ZK_CLIENT_USER"
+  password="$CLIENT_QUOTED";
+};
+JAAS
+mv "$ZK_CONFIG_DIR/jaas.conf.tmp" "$ZK_CONFIG_DIR/jaas.conf"
+unset CLIENT_QUOTED QUORUM_QUOTED VALUE
+echo "zookeeper-init: SASL (DIGEST-MD5) for client $ZK_CLIENT_USER and the quorum in $ZK_CONFIG_DIR/jaas.conf" >&2`;
+
+/**
  * The server's command: `zk-start.sh <zoo.cfg>`. It sizes the JVM heap and execs
  * `zkServer.sh start-foreground <zoo.cfg>` (no image entrypoint, no config generation).
  *
  * - `ZK_HEAP_MIB`: an explicit heap size in MiB, or else
  * - `ZK_MEMORY_LIMIT_MIB` (the container's memory limit, from the downward API) and
  *   `ZK_HEAP_PERCENT` (default 75): the heap is that share of the limit;
- * - neither: the JVM's default heap.
+ * - neither: the JVM's default heap;
+ * - `ZK_JAAS_CONFIG`: with auth, the JAAS file the init container wrote.
  *
  * The heap goes into `SERVER_JVMFLAGS` (read by every zkServer.sh) and `ZK_SERVER_HEAP`
  * (the official image's zkEnv.sh, which otherwise prepends `-Xmx1000m`).
@@ -95,6 +157,15 @@ if [ -n "$HEAP" ]; then
   ZK_SERVER_HEAP="$HEAP"
   export SERVER_JVMFLAGS ZK_SERVER_HEAP
   echo "zk-start: JVM heap $HEAP MiB" >&2
+fi
+if [ -n "\${ZK_JAAS_CONFIG:-}" ]; then
+  if [ ! -r "$ZK_JAAS_CONFIG" ]; then
+    echo "zk-start: $ZK_JAAS_CONFIG is missing (the init container writes it when auth is on)" >&2
+    exit 1
+  fi
+  SERVER_JVMFLAGS="\${SERVER_JVMFLAGS:-} -Djava.security.auth.login.config=$ZK_JAAS_CONFIG"
+  export SERVER_JVMFLAGS
+  echo "zk-start: SASL with $ZK_JAAS_CONFIG" >&2
 fi
 exec zkServer.sh start-foreground "$CFG"
 `;

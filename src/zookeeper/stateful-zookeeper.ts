@@ -3,7 +3,8 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { renderZooCfg } from './config';
-import { INIT_STEP, PROBE_SCRIPT, START_SCRIPT } from './scripts';
+import { AUTH_STEP, INIT_STEP, PROBE_SCRIPT, START_SCRIPT } from './scripts';
+import { Credentials } from '../credentials';
 import { OrdinalStep } from '../ordinal';
 import { PetService, PodSpreading } from '../pet-service';
 import { assertSize } from '../private/sizes';
@@ -88,6 +89,38 @@ export interface StatefulZooKeeperProps {
    * @default kplus.ImagePullPolicy.IF_NOT_PRESENT
    */
   readonly imagePullPolicy?: kplus.ImagePullPolicy;
+
+  /**
+   * SASL (DIGEST-MD5) authentication: every client session must authenticate as
+   * `clientUser`, and the servers authenticate each other (quorum SASL). The passwords
+   * are read from Secrets at pod start into a 0600 JAAS file on an emptyDir; they never
+   * appear in a ConfigMap or on a command line. `kubectl exec <pod> -- zkCli.sh`
+   * authenticates as `clientUser` (`CLIENT_JVMFLAGS` points at the JAAS file).
+   *
+   * @default false: no authentication (restrict who reaches port 2181, e.g. with `pet.isolateNetwork()`)
+   */
+  readonly auth?: boolean;
+
+  /**
+   * The user clients authenticate as (needs `auth`): letters, digits and '_'.
+   *
+   * @default "zookeeper"
+   */
+  readonly clientUser?: string;
+
+  /**
+   * The password of `clientUser` (needs `auth`).
+   *
+   * @default - `Credentials.fromSecretName('<name>-auth', 'client-password')`: a Secret you create
+   */
+  readonly clientCredentials?: Credentials;
+
+  /**
+   * The secret the servers authenticate each other with (needs `auth`).
+   *
+   * @default - `Credentials.fromSecretName('<name>-auth', 'quorum-password')`: a Secret you create
+   */
+  readonly quorumCredentials?: Credentials;
 
   /**
    * The length of a tick (`tickTime`), in whole milliseconds: the unit of the
@@ -362,6 +395,23 @@ export class StatefulZooKeeper extends Construct {
     this.image = props.image ?? DEFAULT_IMAGE;
     this.clientPort = CLIENT_PORT;
 
+    // ---- auth ---------------------------------------------------------------------------------
+    const auth = assertBoolean(C, 'auth', props.auth) ?? false;
+    if (!auth) {
+      for (const prop of ['clientUser', 'clientCredentials', 'quorumCredentials'] as const) {
+        if (props[prop] !== undefined) throw propError(C, prop, prop === 'clientUser' ? props[prop] : '(set)', 'only applies with `auth: true`');
+      }
+    }
+    const clientUser = props.clientUser ?? 'zookeeper';
+    if (typeof clientUser !== 'string' || !/^[A-Za-z0-9_]{1,64}$/.test(clientUser)) {
+      throw propError(C, 'clientUser', clientUser, 'must be 1 to 64 letters, digits and \'_\'');
+    }
+    for (const prop of ['clientCredentials', 'quorumCredentials'] as const) {
+      if (props[prop] !== undefined && !(props[prop] instanceof Credentials)) {
+        throw propError(C, prop, props[prop], 'must be Credentials.fromSecret(), fromSecretName() or fromPassword()');
+      }
+    }
+
     // ---- tuning -----------------------------------------------------------------------------
     const tickTimeMs = assertTickTime(props.tickTime);
     const initLimit = assertInteger(C, 'initLimit', props.initLimit ?? 10, 1, 1000);
@@ -519,6 +569,7 @@ export class StatefulZooKeeper extends Construct {
       purgeIntervalHours,
       maxClientConnections,
       fourLetterWords: ['srvr', 'ruok'],
+      sasl: auth,
     });
     this.configMap = new kplus.ConfigMap(this, 'Config', {
       metadata: { name: `${this.name}-config`, namespace: props.namespace, labels: this.pet.labels },
@@ -528,7 +579,10 @@ export class StatefulZooKeeper extends Construct {
     // ---- init, start, probes ----------------------------------------------------------------------
     const init = this.pet.addOrdinalInit({
       name: 'zookeeper-init',
-      steps: [OrdinalStep.shell(INIT_STEP, 'write myid (ordinal + 1) and zoo.cfg')],
+      steps: [
+        OrdinalStep.shell(INIT_STEP, 'write myid (ordinal + 1) and zoo.cfg'),
+        ...(auth ? [OrdinalStep.shell(AUTH_STEP, 'write the JAAS file from the Secrets')] : []),
+      ],
       configMap: this.configMap,
       configMountPath: CONFIG_SOURCE,
       outputPath: CONFIG_DIR,
@@ -537,6 +591,16 @@ export class StatefulZooKeeper extends Construct {
     init.env.addVariable('ZK_CONFIG_SOURCE', kplus.EnvValue.fromValue(CONFIG_SOURCE));
     init.env.addVariable('ZK_CONFIG_DIR', kplus.EnvValue.fromValue(CONFIG_DIR));
     init.env.addVariable('ZK_DATA_DIR', kplus.EnvValue.fromValue(DATA_DIR));
+    if (auth) {
+      const bind = (creds: Credentials | undefined, key: string, childId: string, secretName: string) => {
+        const bound = (creds ?? Credentials.fromSecretName(`${this.name}-auth`, key))
+          .bind(this, childId, { secretName, namespace: props.namespace, labels: this.pet.labels });
+        return kplus.EnvValue.fromSecretValue({ secret: bound.secret, key: bound.key });
+      };
+      init.env.addVariable('ZK_CLIENT_USER', kplus.EnvValue.fromValue(clientUser));
+      init.env.addVariable('ZK_CLIENT_PASSWORD', bind(props.clientCredentials, 'client-password', 'ClientAuth', `${this.name}-client-auth`));
+      init.env.addVariable('ZK_QUORUM_PASSWORD', bind(props.quorumCredentials, 'quorum-password', 'QuorumAuth', `${this.name}-quorum-auth`));
+    }
 
     this.pet.addScript(START_FILE, START_SCRIPT);
     this.pet.addScript(PROBE_FILE, PROBE_SCRIPT);
@@ -553,9 +617,14 @@ export class StatefulZooKeeper extends Construct {
     env.addVariable('ZOO_LOG_DIR', kplus.EnvValue.fromValue(LOG_DIR));
     env.addVariable('ZOOPIDFILE', kplus.EnvValue.fromValue(`${LOG_DIR}/zookeeper_server.pid`));
     env.addVariable('JMXDISABLE', kplus.EnvValue.fromValue('true'));
+    if (auth) {
+      env.addVariable('ZK_JAAS_CONFIG', kplus.EnvValue.fromValue(`${CONFIG_DIR}/jaas.conf`));
+      // zkCli.sh in the pod (kubectl exec) authenticates with the JAAS file's Client section.
+      env.addVariable('CLIENT_JVMFLAGS', kplus.EnvValue.fromValue(`-Djava.security.auth.login.config=${CONFIG_DIR}/jaas.conf`));
+    }
 
     // A change of the configuration or the scripts rolls the pods (a ConfigMap change alone would not).
-    const hash = createHash('sha256').update(`${this.zooCfg}\0${INIT_STEP}\0${START_SCRIPT}\0${PROBE_SCRIPT}`).digest('hex').slice(0, 16);
+    const hash = createHash('sha256').update(`${this.zooCfg}\0${INIT_STEP}\0${auth ? AUTH_STEP : ''}\0${START_SCRIPT}\0${PROBE_SCRIPT}`).digest('hex').slice(0, 16);
     this.statefulSet.podMetadata.addAnnotation('cdk8s-stateful/config-hash', hash);
   }
 

@@ -569,6 +569,10 @@ export const zookeeperPropsSpec: PropsSpec<StatefulZooKeeperProps> = {
   ordinalsStart: space(fc.integer({ min: 0, max: 10 }), junkNumber(0, 1_000_000)),
   image: space(fc.constantFrom('zookeeper:3.9', 'zookeeper:3.9.3', 'registry.example.com/zookeeper:3.9'), junkString()),
   imagePullPolicy: space(fc.constantFrom(...Object.values(kplus.ImagePullPolicy)), junkEnum()),
+  auth: space(fc.boolean(), fc.constantFrom('yes' as any, 1 as any)),
+  clientUser: space(fc.constantFrom('zookeeper', 'kafka', 'app_1'), fc.oneof(junkString(), fc.constantFrom('a-b', 'x'.repeat(65), ''))),
+  clientCredentials: space(validCredentials, junkCredentials),
+  quorumCredentials: space(validCredentials, junkCredentials),
   tickTime: space(fc.integer({ min: 100, max: 60_000 }).map(n => Duration.millis(n)),
     fc.oneof(junkDuration, fc.constantFrom(Duration.millis(99), Duration.seconds(61)))),
   initLimit: space(fc.integer({ min: 1, max: 100 }), junkNumber(1, 1000)),
@@ -607,6 +611,11 @@ export function coherentZooKeeper(p: StatefulZooKeeperProps): StatefulZooKeeperP
   const out: any = { ...p };
   const replicas = p.replicas ?? 3;
   if (replicas === 1 && p.disruptionBudget === true) delete out.disruptionBudget;
+  if (p.auth !== true) {
+    delete out.clientUser;
+    delete out.clientCredentials;
+    delete out.quorumCredentials;
+  }
   if (p.dataLogStorageSize === undefined) {
     delete out.dataLogStorageClassName;
     delete out.dataLogClaimName;
@@ -642,6 +651,7 @@ export const statefulZooKeeperTarget: FuzzTarget<{ id: string; props: StatefulZo
     || c.props.claimRetentionWhenScaled === ClaimRetentionPolicy.DELETE
     || c.props.storageStaticVolumes?.reclaimPolicy === VolumeReclaimPolicy.DELETE,
   pdbOptOut: c => c.props.disruptionBudget === false,
+  secrets: () => [SECRET_MARKER],
   check: (docs, c) => {
     const sts = docs.filter(d => d.kind === 'StatefulSet');
     if (sts.length !== 1) throw new Error(`expected one StatefulSet, got ${sts.length}`);
