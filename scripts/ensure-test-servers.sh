@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real servers the integration tests run against (redis-server, MariaDB
-# with mariadb-backup) and busybox when they are missing, so that `npm ci && npm test` is the whole
+# with mariadb-backup, ZooKeeper) and busybox when they are missing, so that `npm ci && npm test` is the whole
 # set-up on a fresh Debian machine. Needs root and apt-get; otherwise it only warns and
 # the integration tests say what is missing (they fail under CI=true).
 set -u
@@ -12,6 +12,11 @@ command -v mariadb-backup >/dev/null 2>&1 || need+=(mariadb-backup)
 command -v socat >/dev/null 2>&1 || need+=(socat)
 # busybox sh: the ordinal scripts must run in the shell of busybox-based images too.
 command -v busybox >/dev/null 2>&1 || need+=(busybox)
+# ZooKeeper (zkServer.sh/zkCli.sh in /usr/share/zookeeper/bin, with a JRE) for StatefulZooKeeper's
+# real-server suite; nc (netcat-openbsd, as in the official zookeeper image) for its probes.
+[ -x /usr/share/zookeeper/bin/zkServer.sh ] || need+=(zookeeper)
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+command -v nc >/dev/null 2>&1 || need+=(netcat-openbsd)
 # shellcheck: lints every shipped script (test/shellcheck.test.ts).
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 # ip (network namespaces) and setpriv/unshare/nsenter: the kubelet sandbox of test/util/kubelet.ts.

@@ -1,3 +1,4 @@
 export * from './core';
 export * from './redis';
 export * from './mysql';
+export * from './zookeeper';

@@ -10,7 +10,7 @@ import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   ClaimRetentionPolicy, Credentials, MySqlFlavor, PetService, PetServiceProps, StaticVolumeSource, StatefulMySql, StatefulRedis,
-  VolumeReclaimPolicy,
+  StatefulZooKeeper, VolumeReclaimPolicy,
 } from '../src';
 import { assertDataSafety, dataSafetyViolations, secretLeaks } from './util/fuzz';
 import { SECRET_MARKER } from './util/fuzz-targets';
@@ -39,6 +39,8 @@ describe('retention', () => {
       synth(c => { new PetService(c, 'web', { ...BASE, claimTemplates: [claim] }); }),
       synth(c => { new StatefulRedis(c, 'redis'); }),
       synth(c => { new StatefulMySql(c, 'mysql'); }),
+      synth(c => { new StatefulZooKeeper(c, 'zk'); }),
+      synth(c => { new StatefulZooKeeper(c, 'zk', { dataLogStorageSize: Size.gibibytes(1) }); }),
     ]) {
       expect(one(docs, 'StatefulSet').spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
       assertDataSafety(docs);
@@ -143,6 +145,32 @@ describe('availability and shutdown', () => {
     expect(grace(synth(c => { new StatefulRedis(c, 'redis', { terminationGracePeriod: Duration.minutes(5) }); }))).toBe(300);
     expect(() => synth(c => { new PetService(c, 'web', { ...BASE, terminationGracePeriod: Duration.seconds(0) }); }))
       .toThrow(/invalid `terminationGracePeriod`/);
+  });
+});
+
+describe('StatefulZooKeeper: a quorum survives every voluntary disruption', () => {
+  test.each([[3, 1], [5, 2], [7, 3]])('%i servers: PDB maxUnavailable %i (a majority stays up)', (replicas, maxUnavailable) => {
+    const docs = synth(c => { new StatefulZooKeeper(c, 'zk', { replicas }); });
+    expect(one(docs, 'PodDisruptionBudget').spec.maxUnavailable).toBe(maxUnavailable);
+    expect(replicas - maxUnavailable).toBeGreaterThan(replicas / 2);
+    assertDataSafety(docs);
+  });
+
+  test('Parallel start (a lone server is never Ready) with not-ready addresses published; 60s to shut down', () => {
+    const docs = synth(c => { new StatefulZooKeeper(c, 'zk'); });
+    const sts = one(docs, 'StatefulSet');
+    expect(sts.spec.podManagementPolicy).toBe('Parallel');
+    expect(sts.spec.updateStrategy.type).toBe('RollingUpdate');
+    expect(one(docs, 'Service', 'zk').spec.publishNotReadyAddresses).toBe(true);
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(60);
+  });
+
+  test('static PVs of the data claims are Retain by default', () => {
+    const docs = synth(c => {
+      new StatefulZooKeeper(c, 'zk', { namespace: 'coord', storageStaticVolumes: { source: StaticVolumeSource.hostPath({ path: '/data/zk{ordinal}' }) } });
+    });
+    expect(byKind(docs, 'PersistentVolume').map(pv => pv.spec.persistentVolumeReclaimPolicy)).toEqual(['Retain', 'Retain', 'Retain']);
+    assertDataSafety(docs);
   });
 });
 

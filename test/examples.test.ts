@@ -109,3 +109,22 @@ describe('websocket (seed 000)', () => {
     expect(init.volumeMounts).toContainEqual({ name: 'ordinal-init-output', mountPath: '/etc/ws' });
   });
 });
+
+describe('zookeeper (seed 003: the canonical StatefulSet)', () => {
+  const docs = synthExample('zookeeper');
+  test('snapshot', () => expect(docs).toMatchSnapshot());
+  test('3 servers in coordination, FQDNs in zoo.cfg, retained data and datalog claims, a quorum-keeping PDB', () => {
+    const sts = one(docs, 'StatefulSet', 'zk');
+    expect(sts.metadata.namespace).toBe('coordination');
+    expect(sts.spec.replicas).toBe(3);
+    expect(sts.spec.podManagementPolicy).toBe('Parallel');
+    const cfg: string = one(docs, 'ConfigMap', 'zk-config').data['zoo.cfg'];
+    expect(cfg.split('\n').filter(l => l.startsWith('server.'))).toEqual([0, 1, 2].map(o =>
+      `server.${o + 1}=zk-${o}.zk.coordination.svc.cluster.local:2888:3888;2181`));
+    expect(cfg).toMatch(/^dataLogDir=\/datalog$/m);
+    expect(sts.spec.volumeClaimTemplates.map((t: any) => [t.metadata.name, t.spec.storageClassName ?? null, t.spec.resources.requests.storage]))
+      .toEqual([['data', null, '10Gi'], ['datalog', 'fast-ssd', '5Gi']]);
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+    expect(one(docs, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
+  });
+});

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
-import { Credentials, OrdinalStep, PetService, PetServiceProps, StaticVolumeSource, StatefulMySql, StatefulRedis, MySqlFlavor } from '../src';
+import { Credentials, OrdinalStep, PetService, PetServiceProps, StaticVolumeSource, StatefulMySql, StatefulRedis, StatefulZooKeeper, MySqlFlavor } from '../src';
 import { propsSpace, validRecord } from './util/fuzz';
 import { coherentPet, petPropsSpec } from './util/fuzz-targets';
 import { Doc, one } from './util/k8s';
@@ -157,6 +157,10 @@ describe('restricted by default', () => {
     }],
     ['StatefulMySql with defaults', c => { new StatefulMySql(c, 'mysql'); }],
     ['StatefulMySql MariaDB', c => { new StatefulMySql(c, 'maria', { flavor: MySqlFlavor.MARIADB }); }],
+    ['StatefulZooKeeper with defaults', c => { new StatefulZooKeeper(c, 'zk'); }],
+    ['StatefulZooKeeper with a transaction-log claim, 5 servers, ordinals from 1', c => {
+      new StatefulZooKeeper(c, 'zk', { replicas: 5, ordinalsStart: 1, dataLogStorageSize: Size.gibibytes(2), readOnlyRootFilesystem: false });
+    }],
   ];
 
   test.each(configurations)('%s', (_name, build) => {
@@ -170,9 +174,10 @@ describe('restricted by default', () => {
     }
   });
 
-  test('the official redis and mysql images get a numeric non-root uid (they start as root otherwise)', () => {
-    const docs = synth(c => { new StatefulRedis(c, 'redis'); new StatefulMySql(c, 'mysql'); });
-    for (const name of ['redis', 'mysql']) {
+  test('the official redis, mysql and zookeeper images get a numeric non-root uid (they start as root otherwise)', () => {
+    const docs = synth(c => { new StatefulRedis(c, 'redis'); new StatefulMySql(c, 'mysql'); new StatefulZooKeeper(c, 'zk'); });
+    expect(one(docs, 'StatefulSet', 'zk').spec.template.spec.securityContext.runAsUser).toBe(1000);
+    for (const name of ['redis', 'mysql', 'zk']) {
       const pod = one(docs, 'StatefulSet', name).spec.template.spec;
       expect(pod.securityContext.runAsNonRoot).toBe(true);
       expect(pod.securityContext.runAsUser).toEqual(expect.any(Number));

@@ -11,7 +11,7 @@ import { Doc } from './k8s';
 import {
   ClaimRetentionPolicy, ClaimTemplateProps, Credentials, PetPort, PetService, PetServiceProps, PetUpdateStrategy, PodSpreading,
   MySqlFlavor, RedisAppendFsync, RedisEvictionPolicy, RedisSnapshotRule, StaticVolumeSource, StaticVolumesOptions, StatefulMySql,
-  StatefulMySqlProps, StatefulRedis, StatefulRedisProps, VolumeReclaimPolicy,
+  StatefulMySqlProps, StatefulRedis, StatefulRedisProps, StatefulZooKeeper, StatefulZooKeeperProps, VolumeReclaimPolicy,
 } from '../../src';
 
 // ---- shared value generators ------------------------------------------------------------------
@@ -555,4 +555,119 @@ export const statefulMySqlTarget: FuzzTarget<{ id: string; props: StatefulMySqlP
   pdbOptOut: () => false,
   secrets: () => [SECRET_MARKER],
   check: checkDatabase,
+};
+
+// ---- StatefulZooKeeper ------------------------------------------------------------------------------
+
+export const zookeeperPropsSpec: PropsSpec<StatefulZooKeeperProps> = {
+  name: space(dnsName(52), fc.oneof(junkString(), fc.stringMatching(/^[a-z]{53,60}$/))),
+  serviceName: space(fc.constantFrom('zk-hs', 'zookeeper'), junkString()),
+  clientServiceName: space(fc.constantFrom('zk-cs', 'zookeeper-client'), fc.oneof(junkString(), fc.constant('0zk'))),
+  namespace: space(fc.constantFrom('default', 'coordination', 'kafka'), junkString()),
+  clusterDomain: space(fc.constantFrom('cluster.local', 'k8s.example.com'), junkString()),
+  labels: space(validLabels, junkLabels),
+  replicas: space(fc.constantFrom(1, 3, 5, 7), fc.oneof(junkNumber(1, 7), fc.constantFrom(2, 4, 6, 9, 0))),
+  ordinalsStart: space(fc.integer({ min: 0, max: 10 }), junkNumber(0, 1_000_000)),
+  image: space(fc.constantFrom('zookeeper:3.9', 'zookeeper:3.9.3', 'registry.example.com/zookeeper:3.9'), junkString()),
+  imagePullPolicy: space(fc.constantFrom(...Object.values(kplus.ImagePullPolicy)), junkEnum()),
+  auth: space(fc.boolean(), fc.constantFrom('yes' as any, 1 as any)),
+  clientUser: space(fc.constantFrom('zookeeper', 'kafka', 'app_1'), fc.oneof(junkString(), fc.constantFrom('a-b', 'x'.repeat(65), ''))),
+  clientCredentials: space(validCredentials, junkCredentials),
+  quorumCredentials: space(validCredentials, junkCredentials),
+  tickTime: space(fc.integer({ min: 100, max: 60_000 }).map(n => Duration.millis(n)),
+    fc.oneof(junkDuration, fc.constantFrom(Duration.millis(99), Duration.seconds(61)))),
+  initLimit: space(fc.integer({ min: 1, max: 100 }), junkNumber(1, 1000)),
+  syncLimit: space(fc.integer({ min: 1, max: 100 }), junkNumber(1, 1000)),
+  snapshotRetainCount: space(fc.integer({ min: 3, max: 50 }), fc.oneof(junkNumber(3, 1000), fc.constantFrom(0, 1, 2))),
+  purgeIntervalHours: space(fc.integer({ min: 0, max: 168 }), junkNumber(0, 24 * 365)),
+  maxClientConnections: space(fc.integer({ min: 0, max: 1000 }), junkNumber(0, 100_000)),
+  heapSize: space(fc.integer({ min: 32, max: 700 }).map(n => Size.mebibytes(n)),
+    fc.oneof(junkSize, fc.constantFrom(Size.mebibytes(16), Size.kibibytes(33 * 1024 + 1), Size.gibibytes(64)))),
+  resources: space(validResources, junkResources),
+  storageSize: space(validSize, junkSize),
+  storageClassName: space(fc.constantFrom('', 'standard', 'fast-ssd'), junkString()),
+  storageAccessModes: space(fc.subarray(Object.values(kplus.PersistentVolumeAccessMode), { minLength: 1 }),
+    fc.oneof(fc.constant([] as kplus.PersistentVolumeAccessMode[]),
+      fc.array(junkEnum<kplus.PersistentVolumeAccessMode>(), { minLength: 1, maxLength: 2 }))),
+  storageClaimName: space(fc.constantFrom('data', 'zk-data'), fc.oneof(junkString(), fc.constantFrom('scripts', 'zk-logs', 'zk-tmp'))),
+  storageStaticVolumes: space(validRecord(staticVolumesSpec), staticVolumesArb),
+  dataLogStorageSize: space(validSize, junkSize),
+  dataLogStorageClassName: space(fc.constantFrom('fast-ssd', 'local-nvme'), junkString()),
+  dataLogClaimName: space(fc.constantFrom('datalog', 'txnlog'), fc.oneof(junkString(), fc.constantFrom('data', 'zk-logs', 'scripts'))),
+  claimRetentionWhenDeleted: space(fc.constantFrom(...Object.values(ClaimRetentionPolicy)), junkEnum()),
+  claimRetentionWhenScaled: space(fc.constantFrom(...Object.values(ClaimRetentionPolicy)), junkEnum()),
+  runAsUser: space(fc.constantFrom(1000, 1001, 65532), junkNumber(1, 2 ** 31 - 1)),
+  runAsGroup: space(fc.constantFrom(1000, 0), junkNumber(0, 2 ** 31 - 1)),
+  fsGroup: space(fc.constantFrom(1000, 2000), junkNumber(0, 2 ** 31 - 1)),
+  readOnlyRootFilesystem: space(fc.boolean(), fc.constantFrom('yes' as any)),
+  terminationGracePeriod: space(validDuration(1), junkDuration),
+  spreading: space(fc.constantFrom(...Object.values(PodSpreading)), junkEnum()),
+  disruptionBudget: space(fc.boolean(), fc.constantFrom('on' as any, 1 as any)),
+  podAnnotations: space(fc.dictionary(validLabelKey, fc.string({ maxLength: 30 }), { maxKeys: 3 }),
+    fc.oneof(fc.dictionary(junkString(), fc.string(), { minKeys: 1, maxKeys: 2 }), fc.constantFrom({ a: 1 } as any, [] as any))),
+};
+
+/** Makes valid StatefulZooKeeper props agree with each other. */
+export function coherentZooKeeper(p: StatefulZooKeeperProps): StatefulZooKeeperProps {
+  const out: any = { ...p };
+  const replicas = p.replicas ?? 3;
+  if (replicas === 1 && p.disruptionBudget === true) delete out.disruptionBudget;
+  if (p.auth !== true) {
+    delete out.clientUser;
+    delete out.clientCredentials;
+    delete out.quorumCredentials;
+  }
+  if (p.dataLogStorageSize === undefined) {
+    delete out.dataLogStorageClassName;
+    delete out.dataLogClaimName;
+  } else if ((p.dataLogClaimName ?? 'datalog') === (p.storageClaimName ?? 'data')) {
+    delete out.dataLogClaimName;
+  }
+  if (p.storageStaticVolumes) {
+    out.namespace ??= 'default';
+    const sv: any = { ...p.storageStaticVolumes };
+    if ((sv.count ?? replicas) < replicas) sv.count = replicas;
+    const size = (p.storageSize ?? Size.gibibytes(1)).toKibibytes({ rounding: 1 });
+    if (sv.capacity && sv.capacity.toKibibytes({ rounding: 1 }) < size) delete sv.capacity;
+    out.storageStaticVolumes = sv;
+  }
+  const limit = (p.resources ?? { memory: { limit: Size.gibibytes(1) } }).memory?.limit;
+  if (p.heapSize && limit && p.heapSize.toKibibytes({ rounding: 1 }) >= limit.toKibibytes({ rounding: 1 })) delete out.heapSize;
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+export const statefulZooKeeperTarget: FuzzTarget<{ id: string; props: StatefulZooKeeperProps }> = {
+  name: 'StatefulZooKeeper',
+  errorSources: productSources('StatefulZooKeeper'),
+  propNames: [...Object.keys(zookeeperPropsSpec), 'props'],
+  arbitrary: fc.record({
+    id: fc.oneof({ weight: 20, arbitrary: fc.constantFrom('zk', 'zookeeper', 'Coord') }, fc.constantFrom('a b', 'x'.repeat(53), '0zk')),
+    props: propsSpace(zookeeperPropsSpec, coherentZooKeeper),
+  }),
+  build: (chart, c) => {
+    new StatefulZooKeeper(chart, c.id, c.props);
+  },
+  deletionOptIn: c => c.props.claimRetentionWhenDeleted === ClaimRetentionPolicy.DELETE
+    || c.props.claimRetentionWhenScaled === ClaimRetentionPolicy.DELETE
+    || c.props.storageStaticVolumes?.reclaimPolicy === VolumeReclaimPolicy.DELETE,
+  pdbOptOut: c => c.props.disruptionBudget === false,
+  secrets: () => [SECRET_MARKER],
+  check: (docs, c) => {
+    const sts = docs.filter(d => d.kind === 'StatefulSet');
+    if (sts.length !== 1) throw new Error(`expected one StatefulSet, got ${sts.length}`);
+    const spec = sts[0].spec;
+    if (spec.podManagementPolicy !== 'Parallel') throw new Error(`podManagementPolicy ${spec.podManagementPolicy}: a lone ZooKeeper server is never Ready`);
+    const replicas = spec.replicas;
+    if (![1, 3, 5, 7].includes(replicas)) throw new Error(`${replicas} servers: not an odd ensemble`);
+    const cfg = docs.find(d => d.kind === 'ConfigMap' && typeof d.data?.['zoo.cfg'] === 'string')?.data['zoo.cfg'] as string;
+    const start = spec.ordinals?.start ?? 0;
+    const ids = [...cfg.matchAll(/^server\.(\d+)=/gm)].map(m => Number(m[1]));
+    if (ids.join() !== Array.from({ length: replicas }, (_, i) => start + i + 1).join()) throw new Error(`server ids ${ids} for ordinals from ${start}`);
+    const pdb = docs.find(d => d.kind === 'PodDisruptionBudget');
+    if (pdb && pdb.spec.maxUnavailable !== (replicas - 1) / 2) throw new Error(`PDB maxUnavailable ${pdb.spec.maxUnavailable} for ${replicas} servers: loses the quorum`);
+    const grace = spec.template.spec.terminationGracePeriodSeconds;
+    const asked = c.props.terminationGracePeriod?.toSeconds();
+    if (asked === undefined ? grace < 30 : grace !== asked) throw new Error(`terminationGracePeriodSeconds ${grace} (asked ${asked})`);
+  },
 };

@@ -90,7 +90,8 @@ export class FakeCluster {
     this.subnet = (process.pid * 7 + clusterCount) % 250;
     this.id = `c8s${process.pid % 100000}x${clusterCount}`;
     this.nodeNs = `${this.id}-node`;
-    this.root = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelet-'));
+    // Not under /tmp: a container that mounts a volume at /tmp would hide the volumes' sources.
+    this.root = fs.mkdtempSync(path.join(fs.existsSync('/var/tmp') ? '/var/tmp' : os.tmpdir(), 'kubelet-'));
     fs.chmodSync(this.root, 0o755);
     this.hostsFile = path.join(this.root, 'hosts');
     this.resolvFile = path.join(this.root, 'resolv.conf');
@@ -479,12 +480,22 @@ export class FakePod {
     const run = path.join(this.podDir, 'rootfs-run', name);
     fs.mkdirSync(tmp, { recursive: true }); fs.chmodSync(tmp, 0o1777);
     fs.mkdirSync(run, { recursive: true }); fs.chmodSync(run, 0o1777);
-    if (!roRoot) { bind(tmp, '/tmp', false); bind(run, '/run', false); }
+    if (!roRoot) {
+      bind(tmp, '/tmp', false);
+      bind(run, '/run', false);
+      // The container's own volumes at /tmp or /run go over the private ones.
+      for (const [src, target, ro] of mounts) if (target.startsWith('/tmp') || target.startsWith('/run')) bind(src, target, ro);
+    }
     if (roRoot) {
       // Read-only root: every mount of the host becomes read-only except the container's volumes.
       lines.push('mount -o remount,bind,ro / 2>/dev/null || mount --bind / / && mount -o remount,bind,ro /');
       lines.push('mount -t tmpfs -o ro,size=1k tmpfs /tmp', 'mount -t tmpfs -o ro,size=1k tmpfs /run');
-      for (const [src, target, ro] of mounts) if (target.startsWith('/tmp') || target.startsWith('/run')) bind(src, target, ro);
+      for (const [src, target, ro] of mounts) {
+        if (!target.startsWith('/tmp') && !target.startsWith('/run')) continue;
+        bind(src, target, ro);
+        // Bound from the now read-only root: a writable volume must be made writable again.
+        if (!ro) lines.push(`mount -o remount,bind,rw ${shq(target)}`);
+      }
     }
     const uid = sc.runAsUser ?? 0;
     const gid = sc.runAsGroup ?? uid;
