@@ -271,10 +271,13 @@ const OWNED_OPTIONS = new Set([
  * The first pod is the primary, every other pod a read-only replica that replicates
  * from it by GTID. An `init-config` container (the ordinal facility) writes
  * `server-id = serverIdOffset + ordinal` and the primary's or the replicas' cnf; an
- * `init-data` container initialises the primary, or seeds a new replica from the
- * previous pod (MySQL: the CLONE plugin; MariaDB: `mariadb-backup`, streamed by the
+ * `init-data` container initialises the primary of a new set, or seeds a new replica from
+ * the previous pod (MySQL: the CLONE plugin; MariaDB: `mariadb-backup`, streamed by the
  * donor's `clone-source` sidecar) and configures its replication source once. A data
- * directory that exists is never touched. Passwords come from Secrets.
+ * directory that exists is never touched, and an empty volume never wins over peers that
+ * hold data: a first pod on an empty volume clones the most advanced peer before serving
+ * as the primary, and fails (retried) while a peer exists but does not answer. Every step
+ * fails closed. Passwords come from Secrets.
  *
  * Creates: the StatefulSet and its headless Service, `<name>-primary` (writes: the
  * first pod only), `<name>-read` (every ready server), the `<name>-config` and
