@@ -3,6 +3,16 @@ import * as path from 'path';
 import { Chart, Size, Testing } from 'cdk8s';
 import { Credentials, MySqlFlavor, StatefulMySql, StatefulMySqlProps } from '../src';
 import { byKind, crossReference, Doc, one, runScript, shells, tmpDir, validateManifests } from './util/k8s';
+import { FakeCluster, FakePod, kubeletMissing } from './util/kubelet';
+
+const sandboxMissing = kubeletMissing();
+if (sandboxMissing.length && process.env.CI) {
+  test('the kubelet sandbox can run the script tests (CI)', () => { throw new Error(`missing: ${sandboxMissing.join(', ')}`); });
+}
+const withSandbox = sandboxMissing.length === 0 ? describe : describe.skip;
+const SCRIPTS = '/opt/cdk8s-stateful/scripts';
+/** argv that runs a script with one of the shells. */
+const withShell = (shell: string, script: string, args: string[] = []) => [...(shell === 'busybox' ? ['busybox', 'sh'] : [shell]), `${SCRIPTS}/${script}`, ...args];
 
 function synth(props: StatefulMySqlProps = {}, id = 'db'): { chart: Chart; db: StatefulMySql; docs: Doc[] } {
   const chart = Testing.chart();
@@ -103,6 +113,9 @@ describe('StatefulMySql with no props', () => {
     expect(read.selector['statefulset.kubernetes.io/pod-name']).toBeUndefined();
     expect(read.selector).toMatchObject({ 'app.kubernetes.io/name': 'db', 'app.kubernetes.io/instance': 'db' });
     expect(read.publishNotReadyAddresses).toBeUndefined();
+    // Peers find each other while not Ready: a first pod on an empty volume sees replicas
+    // whose primary is gone (not Ready) and never starts empty over them.
+    expect(one(docs, 'Service', 'db').spec.publishNotReadyAddresses).toBe(true);
   });
 
   test('probes: startup and liveness ping, readiness SELECT 1 (and the SQL thread on replicas)', () => {
@@ -122,6 +135,144 @@ describe('StatefulMySql with no props', () => {
     expect(cm['my.cnf']).toMatch(/^plugin_load_add = mysql_clone.so$/m);
     expect(cm['replica.cnf']).toMatch(/^super_read_only = ON$/m);
     expect(cm['primary.cnf']).toMatch(/^read_only = OFF$/m);
+  });
+});
+
+describe('Service links (issue #9.1): no generated script reads a name a Service link can produce', () => {
+  /** Every variable name a shell script expands (`$X`, `${X…}`) or tests with eval. */
+  const expanded = (script: string) => new Set([...script.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map(m => m[1]));
+  const LINKABLE = /_SERVICE_HOST$|_SERVICE_PORT|_PORT$|_PORT_/;
+
+  test.each([MySqlFlavor.MYSQL, MySqlFlavor.MARIADB])('%s: every script of the db-scripts ConfigMap', (flavor) => {
+    const { docs } = synth({ flavor, user: 'app', userPassword: Credentials.fromSecretName('db-credentials', 'app-password') });
+    const scripts = one(docs, 'ConfigMap', 'db-scripts').data as Record<string, string>;
+    expect(Object.keys(scripts).length).toBeGreaterThanOrEqual(5);
+    for (const [name, script] of Object.entries(scripts)) {
+      const linkable = [...expanded(script)].filter(v => LINKABLE.test(v));
+      expect(`${name}: ${linkable.join(' ')}`).toBe(`${name}: `);
+    }
+    // The environment the containers get from the pod spec: pod identity and passwords only.
+    const spec = podSpec(docs);
+    for (const c of [...spec.containers, ...spec.initContainers]) {
+      for (const e of c.env ?? []) expect(e.name).toMatch(/^(POD_NAME|DB_(ROOT|REPLICATION|APP)_PASSWORD)$/);
+    }
+  });
+});
+
+describe('server versions (issue #10.4)', () => {
+  test.each([
+    ['mysql:8.4', undefined, undefined, '8.4'],
+    ['mysql:8.0.36', undefined, undefined, '8.0.36'],
+    ['mysql:8.0.36-debian', undefined, undefined, '8.0.36'],
+    ['mysql:8.0', undefined, undefined, '8.0'],
+    ['mysql:8', undefined, undefined, '8'],
+    ['mysql:8.4.3-oracle', undefined, undefined, '8.4.3'],
+    ['docker.io/library/mysql:8.4', undefined, undefined, '8.4'],
+    ['registry.example.com:5000/mirror/mysql:8.0.40', undefined, undefined, '8.0.40'],
+    ['mysql@sha256:' + 'a'.repeat(64), undefined, '8.4', '8.4'],
+    ['mysql:latest', undefined, '8.0.39', '8.0.39'],
+    ['registry.example.com/team/db-image:prod', undefined, '8.4', '8.4'],
+    ['docker.io/library/mariadb:10.11', MySqlFlavor.MARIADB, undefined, '10.11'],
+    ['mariadb:11.4', MySqlFlavor.MARIADB, undefined, '11.4'],
+    ['mariadb:11.4.2-noble', MySqlFlavor.MARIADB, undefined, '11.4.2'],
+    ['mariadb:10', MySqlFlavor.MARIADB, undefined, '10'],
+    ['quay.io/mirror/mariadb:11', MySqlFlavor.MARIADB, '11.8', '11.8'],
+  ] as Array<[string, MySqlFlavor | undefined, string | undefined, string]>)('%s (flavour %s, version %s) runs %s', (image, flavor, version, expected) => {
+    const { db, docs } = synth({ image, flavor, version });
+    expect(db.version).toBe(expected);
+    expect(podSpec(docs).containers[0].image).toBe(image);
+  });
+
+  test('the default images carry supported versions', () => {
+    expect(synth().db.version).toBe('8.4');
+    expect(synth({ flavor: MySqlFlavor.MARIADB }).db.version).toBe('10.11');
+  });
+
+  test.each([
+    [{ image: 'mysql:5.7' }, /StatefulMySql: invalid `image` "mysql:5.7": runs MySQL 5.7, which StatefulMySql does not support; supported: MySQL 8.0.26 to 8.4/],
+    [{ image: 'mysql:8.0.22' }, /runs MySQL 8.0.22, which StatefulMySql does not support; supported: MySQL 8.0.26 to 8.4/],
+    [{ image: 'mysql:9.1' }, /runs MySQL 9.1/],
+    [{ image: 'mariadb:10.6', flavor: MySqlFlavor.MARIADB }, /`image` "mariadb:10.6": runs MariaDB 10.6, which StatefulMySql does not support; supported: MariaDB 10.11 and 11.x/],
+    [{ image: 'mariadb:5.5', flavor: MySqlFlavor.MARIADB }, /runs MariaDB 5.5/],
+    [{ image: 'mariadb:11.4' }, /`image` "mariadb:11.4": is a MariaDB image but `flavor` is MySqlFlavor.MYSQL/],
+    [{ image: 'mysql:8.4', flavor: MySqlFlavor.MARIADB }, /is a MySQL image but `flavor` is MySqlFlavor.MARIADB/],
+    [{ image: 'mysql' }, /`image` "mysql": has no tag StatefulMySql can read a MySQL version from .*set `version`/],
+    [{ image: 'mysql:latest' }, /has no tag StatefulMySql can read/],
+    [{ image: 'mysql@sha256:' + 'b'.repeat(64) }, /has no tag StatefulMySql can read/],
+    [{ image: 'mysql:8.0.36@sha256:' + 'b'.repeat(64) }, /has no tag StatefulMySql can read/],
+    [{ image: 'registry.example.com/db:prod', version: '5.7' }, /`version` "5.7": runs MySQL 5.7, which StatefulMySql does not support/],
+    [{ image: 'mysql:8.4', version: '8.0.36' }, /`version` "8.0.36": contradicts the tag of image "mysql:8.4"/],
+    [{ image: 'mysql:latest', version: 'eight' }, /`version` "eight": must be a server version/],
+  ] as Array<[StatefulMySqlProps, RegExp]>)('refuses %j', (props, error) => {
+    expect(() => synth(props)).toThrow(error);
+  });
+});
+
+describe('Secrets (issue #10.5): unset passwords come from the Secret the user named, never another', () => {
+  test('only rootPassword from db-secrets: the replication password is key replication-password of db-secrets', () => {
+    const { docs, db } = synth({ rootPassword: Credentials.fromSecretName('db-secrets', 'root-password') });
+    expect(db.replicationPassword.key).toBe('replication-password');
+    const names = new Set(podSpec(docs).initContainers.concat(podSpec(docs).containers)
+      .flatMap((c: any) => (c.env ?? []).map((e: any) => e.valueFrom?.secretKeyRef?.name).filter(Boolean)));
+    expect([...names]).toEqual(['db-secrets']);
+    expect(byKind(docs, 'Secret')).toHaveLength(0);
+  });
+
+  test('only replicationPassword (or only the app password) named: root comes from that Secret under root-password', () => {
+    expect(synth({ replicationPassword: Credentials.fromSecretName('repl-secret', 'pw') }).db.rootPassword).toMatchObject({ key: 'root-password' });
+    const only = synth({ replicationPassword: Credentials.fromSecretName('repl-secret', 'pw') }).db;
+    expect(only.rootPassword.secret.name).toBe('repl-secret');
+    const app = synth({ user: 'app', userPassword: Credentials.fromSecretName('app-secret', 'password') }).db;
+    expect([app.rootPassword.secret.name, app.rootPassword.key]).toEqual(['app-secret', 'root-password']);
+    expect([app.replicationPassword.secret.name, app.replicationPassword.key]).toEqual(['app-secret', 'replication-password']);
+  });
+
+  test('no password prop at all: the documented <name>-credentials Secret', () => {
+    const { db } = synth();
+    expect([db.rootPassword.secret.name, db.rootPassword.key, db.replicationPassword.secret.name, db.replicationPassword.key])
+      .toEqual(['db-credentials', 'root-password', 'db-credentials', 'replication-password']);
+  });
+
+  test('a literal password alone cannot lend its Secret: synth names the missing prop', () => {
+    expect(() => synth({ rootPassword: Credentials.fromPassword('x') }))
+      .toThrow(/StatefulMySql: `replicationPassword` is required: rootPassword is Credentials.fromPassword\(\)/);
+    expect(() => synth({ replicationPassword: Credentials.fromPassword('x') }))
+      .toThrow(/StatefulMySql: `rootPassword` is required: replicationPassword is Credentials.fromPassword\(\)/);
+  });
+
+  withSandbox('with the kubelet stand-in', () => {
+    test('a Secret that exists in the cluster only (db-secrets): every container of every pod gets all its env', () => {
+      for (const flavor of [MySqlFlavor.MYSQL, MySqlFlavor.MARIADB]) {
+        const { docs } = synth({ flavor, rootPassword: Credentials.fromSecretName('db-secrets', 'root-password') });
+        const c = new FakeCluster(docs, { secrets: { 'db-secrets': { 'root-password': 'r00t', 'replication-password': 'r3pl' } } });
+        try {
+          for (const ordinal of [0, 1, 2]) {
+            const pod = c.pod('db', ordinal);
+            for (const name of [...pod.initContainerNames, ...pod.containerNames]) {
+              const env = pod.env(name);
+              if (name !== 'init-config') expect(env.DB_ROOT_PASSWORD).toBe('r00t');
+              if (name === 'init-data' || name === 'clone-source') expect(env.DB_REPLICATION_PASSWORD).toBe('r3pl');
+            }
+          }
+        } finally { void c.destroy(); }
+      }
+    });
+  });
+});
+
+describe('config hash (issue #10.6)', () => {
+  const hash = (props: StatefulMySqlProps) => podSpecMeta(synth(props).docs).annotations['cdk8s-stateful/config-hash'];
+  const podSpecMeta = (docs: Doc[]) => one(docs, 'StatefulSet').spec.template.metadata;
+
+  test('serverOptions change the pod template; the same options (in any order) do not', () => {
+    const base = hash({});
+    expect(base).toMatch(/^[0-9a-f]{16}$/);
+    expect(hash({ serverOptions: { max_connections: '500' } })).not.toBe(base);
+    expect(hash({ serverOptions: { max_connections: '500' } })).not.toBe(hash({ serverOptions: { max_connections: '501' } }));
+    expect(hash({ serverOptions: { max_connections: '500', innodb_buffer_pool_size: '1G' } }))
+      .toBe(hash({ serverOptions: { innodb_buffer_pool_size: '1G', max_connections: '500' } }));
+    expect(hash({})).toBe(base);
+    expect(hash({ flavor: MySqlFlavor.MARIADB })).not.toBe(base);
   });
 });
 
@@ -227,128 +378,167 @@ describe('StatefulMySql props', () => {
   });
 });
 
-describe.each(['MySQL', 'MariaDB'] as MySqlFlavor[])('%s scripts, executed', (flavor) => {
-  const props = (extra: StatefulMySqlProps = {}): StatefulMySqlProps => ({ flavor: flavor as MySqlFlavor, ...extra });
 
-  describe.each(shells())('init-config.sh with %s', (shell) => {
+withSandbox.each(['MySQL', 'MariaDB'] as MySqlFlavor[])('%s scripts, executed in pods of the kubelet stand-in', (flavor) => {
+  const props = (extra: StatefulMySqlProps = {}): StatefulMySqlProps => ({ flavor: flavor as MySqlFlavor, ...extra });
+  const clusters: FakeCluster[] = [];
+  const secrets = { 'db-credentials': { 'root-password': 'r00t', 'replication-password': 'r3pl' } };
+  const cluster = (docs: Doc[]) => { const c = new FakeCluster(docs, { secrets }); clusters.push(c); return c; };
+  afterAll(async () => { for (const c of clusters) await c.destroy(); });
+
+  describe.each(flavor === 'MySQL' ? shells() : ['sh'])('with %s', (shell) => {
     test.each([
       [{}, [0, 1, 2, 3], 100, 0],
       [{ ordinalsStart: 5, serverIdOffset: 1000 }, [5, 6, 7, 8], 1000, 5],
-    ] as Array<[StatefulMySqlProps, number[], number, number]>)('%j: server-id = offset + ordinal, primary.cnf on the first pod only', (extra, ordinals, offset, start) => {
+    ] as Array<[StatefulMySqlProps, number[], number, number]>)('init-config %j: server-id = offset + ordinal, primary.cnf on the first pod only', (extra, ordinals, offset, start) => {
       const { docs } = synth(props({ replicas: 4, ...extra }));
-      const { scripts, config } = materialize(docs);
-      const script = fs.readFileSync(path.join(scripts, 'init-config.sh'), 'utf8');
+      const config = one(docs, 'ConfigMap', 'db-config').data;
+      const c = cluster(docs);
       for (const ordinal of ordinals) {
-        const out = tmpDir('mysql-conf-');
-        const r = runScript(script, shell, { POD_NAME: `db-${ordinal}`, DB_CONFIG_SOURCE: config, DB_CONF_DIR: out });
+        const pod = c.pod('db', ordinal);
+        // One process per pod (the sandbox is slow to enter): the script, then its output files.
+        const files = ['server-id.cnf', 'role.cnf', 'role', 'my.cnf'];
+        const r = pod.exec('init-config', ['sh', '-c', `"$@" && for f in ${files.join(' ')}; do printf '\\n==%s\\n' "$f"; cat "/etc/mysql-stateful/$f"; done`,
+          'sh', ...withShell(shell, 'init-config.sh')]);
         expect(r.stderr).toContain(`server-id ${offset + ordinal}`);
         expect(r.status).toBe(0);
-        expect(fs.readFileSync(path.join(out, 'server-id.cnf'), 'utf8')).toBe(`[mysqld]\nserver-id=${offset + ordinal}\n`);
+        const out = Object.fromEntries(r.stdout.split(/\n==([^\n]+)\n/).slice(1).reduce((acc: string[][], x, i, a) => (i % 2 === 0 ? [...acc, [x, a[i + 1]]] : acc), []));
+        const read = (f: string) => out[f];
+        expect(read('server-id.cnf')).toBe(`[mysqld]\nserver-id=${offset + ordinal}\n`);
         const role = ordinal === start ? 'primary' : 'replica';
-        expect(fs.readFileSync(path.join(out, 'role.cnf'), 'utf8')).toBe(fs.readFileSync(path.join(config, `${role}.cnf`), 'utf8'));
-        expect(fs.readFileSync(path.join(out, 'role'), 'utf8')).toBe(`${role}\n`);
-        const cnf = fs.readFileSync(path.join(out, 'my.cnf'), 'utf8');
-        expect(cnf.startsWith(fs.readFileSync(path.join(config, 'my.cnf'), 'utf8'))).toBe(true);
+        expect(read('role.cnf')).toBe(config[`${role}.cnf`]);
+        expect(read('role')).toBe(`${role}\n`);
+        const cnf = read('my.cnf');
+        expect(cnf.startsWith(config['my.cnf'])).toBe(true);
         expect(cnf.match(/^server-id=(\d+)$/gm)).toEqual([`server-id=${offset + ordinal}`]);
-        expect(cnf).toContain(fs.readFileSync(path.join(config, `${role}.cnf`), 'utf8'));
+        expect(cnf).toContain(config[`${role}.cnf`]);
       }
     });
 
-    test('refuses a pod of another StatefulSet or below ordinals.start', () => {
+    test('init-config refuses a pod of another StatefulSet or below ordinals.start', () => {
       const { docs } = synth(props({ ordinalsStart: 2 }));
-      const { scripts, config } = materialize(docs);
-      const script = fs.readFileSync(path.join(scripts, 'init-config.sh'), 'utf8');
-      for (const pod of ['web-0', 'db-1', 'db-x']) {
-        const out = tmpDir('mysql-conf-');
-        expect(runScript(script, shell, { POD_NAME: pod, DB_CONFIG_SOURCE: config, DB_CONF_DIR: out }).status).not.toBe(0);
-        expect(fs.existsSync(path.join(out, 'my.cnf'))).toBe(false);
+      const pod = cluster(docs).pod('db', 2);
+      for (const name of ['web-0', 'db-1', 'db-x']) {
+        const r = pod.exec('init-config', withShell(shell, 'init-config.sh'), { env: { POD_NAME: name } });
+        expect(r.status).not.toBe(0);
+        expect(pod.exec('init-config', ['test', '-e', '/etc/mysql-stateful/my.cnf']).status).not.toBe(0);
       }
     });
 
-    test('init-data.sh keeps existing data and skips the clone and the replication set-up once done', () => {
+    test('init-data keeps existing data and skips the clone and the replication set-up once done', () => {
       const { docs } = synth(props());
-      const { scripts } = materialize(docs);
-      const script = path.join(scripts, 'init-data.sh');
+      const c = cluster(docs);
       for (const ordinal of [0, 1, 2]) {
-        const claim = tmpDir('mysql-claim-');
-        const data = path.join(claim, 'data');
+        const pod = c.pod('db', ordinal);
+        pod.exec('init-data', ['true']); // lays out the pod's volumes
+        const data = path.join(pod.claimDir('data'), 'data');
         fs.mkdirSync(path.join(data, 'mysql'), { recursive: true });
         fs.writeFileSync(path.join(data, 'mysql', 'precious.ibd'), 'rows');
         if (ordinal > 0) fs.writeFileSync(path.join(data, '.cdk8s-stateful-replication'), 'done');
-        const r = runScript(fs.readFileSync(script, 'utf8'), shell, {
-          POD_NAME: `db-${ordinal}`,
-          DB_DATA_DIR: data,
-          DB_TMPDIR: tmpDir('mysql-tmp-'),
-          DB_ROOT_PASSWORD: 'x',
-          DB_REPLICATION_PASSWORD: 'y',
-          PATH: '/usr/bin:/bin', // no server on PATH: anything beyond the checks would fail
-        });
-        expect(r.stderr).toContain(`${data} exists: kept as it is (clone skipped)`);
+        const r = pod.exec('init-data', withShell(shell, 'init-data.sh'));
+        expect(r.stderr).toContain('/var/lib/mysql/data exists: kept as it is (clone skipped)');
         if (ordinal > 0) expect(r.stderr).toContain('replication already configured (done)');
         expect(r.status).toBe(0);
-        expect(r.stderr).not.toMatch(/cloning|initialising|configuring/);
-        expect(fs.readdirSync(claim).sort()).toEqual(['data']);
+        expect(r.stderr).not.toMatch(/cloning|initialising|configuring|peer/);
+        expect(fs.readdirSync(pod.claimDir('data')).sort()).toEqual(['data']);
         expect(fs.readFileSync(path.join(data, 'mysql', 'precious.ibd'), 'utf8')).toBe('rows');
       }
     });
 
-    test('init-data.sh: a new primary on the first pod (no clone), a clone of the previous pod on the others', () => {
-      const { docs } = synth(props({ ordinalsStart: 3 }));
-      const { scripts } = materialize(docs);
-      const script = fs.readFileSync(path.join(scripts, 'init-data.sh'), 'utf8');
-      const run = (ordinal: number) => {
-        const claim = tmpDir('mysql-claim-');
-        // A PATH with only the basic tools: the server binaries are missing, so the step that
-        // needs one fails after the branch is chosen and logged; nothing is left behind.
-        const r = runScript(script, shell, {
-          POD_NAME: `db-${ordinal}`,
-          DB_DATA_DIR: path.join(claim, 'data'),
-          DB_TMPDIR: tmpDir('mysql-tmp-'),
-          DB_ROOT_PASSWORD: 'x',
-          DB_REPLICATION_PASSWORD: 'y',
-          DB_CLONE_ATTEMPTS: '1',
-          DB_DONOR_PORT: '1',
-          PATH: '/usr/bin:/bin',
-        });
-        expect(r.status).not.toBe(0);
-        expect(fs.existsSync(path.join(claim, 'data'))).toBe(false);
-        return r.stderr;
-      };
-      const first = run(3);
-      expect(first).toContain('db-3 is the first pod: initialising a new primary (clone skipped)');
-      expect(first).not.toContain('cloning');
-      const second = run(4);
-      expect(second).toContain('cloning db-4 from db-3.db:1');
-      expect(second).not.toContain('initialising a new primary');
-      expect(run(6)).toContain('cloning db-6 from db-5.db:1');
-    });
-
-    test('init-data.sh refuses to start without the passwords', () => {
+    test('init-data refuses to start without the passwords', () => {
       const { docs } = synth(props());
-      const { scripts } = materialize(docs);
-      const r = runScript(fs.readFileSync(path.join(scripts, 'init-data.sh'), 'utf8'), shell, {
-        POD_NAME: 'db-0', DB_DATA_DIR: path.join(tmpDir(), 'data'), DB_TMPDIR: tmpDir(), DB_ROOT_PASSWORD: 'x',
-      });
+      const pod = cluster(docs).pod('db', 0);
+      const r = pod.exec('init-data', withShell(shell, 'init-data.sh'), { env: { DB_REPLICATION_PASSWORD: '' } });
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain('DB_REPLICATION_PASSWORD is empty');
+      expect(fs.existsSync(path.join(pod.claimDir('data'), 'data'))).toBe(false);
     });
 
     test('mysqld.sh and probe.sh fail clearly without configuration or server', () => {
       const { docs } = synth(props());
-      const { scripts } = materialize(docs);
-      const run = (name: string, args: string[], env: Record<string, string>) => {
-        const content = fs.readFileSync(path.join(scripts, name), 'utf8');
-        return runScript(`set -- ${args.join(' ')}\n${content}`, shell, { DB_CONF_DIR: tmpDir(), DB_DATA_DIR: tmpDir(), DB_TMPDIR: tmpDir(), ...env });
-      };
-      expect(run('mysqld.sh', [], {}).stderr).toMatch(/my.cnf is missing \(init-config did not run\)/);
-      const probe = run('probe.sh', ['readiness'], { DB_ROOT_PASSWORD: 'x', DB_SOCKET: path.join(tmpDir(), 'none.sock') });
-      expect(probe.status).not.toBe(0);
+      const pod = cluster(docs).pod('db', 0);
+      const main = flavor === 'MySQL' ? 'mysql' : 'mariadb';
+      expect(pod.exec(main, withShell(shell, 'mysqld.sh')).stderr).toMatch(/my.cnf is missing \(init-config did not run\)/);
+      expect(pod.exec(main, withShell(shell, 'probe.sh', ['readiness'])).status).not.toBe(0);
+    });
+  });
+
+  // The branches of init-data on an empty volume; the peers' servers do not run here (the
+  // real-server suite runs them), so each branch fails after it is chosen and logged, and
+  // leaves no data directory behind.
+  describe.each(flavor === 'MySQL' ? shells() : ['sh'])('init-data on an empty volume, with %s', (shell) => {
+    const run = (pod: FakePod) => {
+      const r = pod.exec('init-data', withShell(shell, 'init-data.sh'));
+      expect(fs.existsSync(path.join(pod.claimDir('data'), 'data'))).toBe(false);
+      return r;
+    };
+
+    test('the first pod of a new set (no peer in DNS) initialises a primary; a pod that is not first clones the previous pod', () => {
+      if (flavor === 'MariaDB') return; // mariadb-install-db is real here: the real-server suite covers this branch
+      const { docs } = synth(props({ ordinalsStart: 3, replicas: 4 }));
+      const c = cluster(docs);
+      const first = run(c.pod('db', 3));
+      expect(first.status).not.toBe(0);
+      expect(first.stderr).toContain('db-3 is the first pod and no peer exists: initialising a new primary (clone skipped)');
+      expect(first.stderr).not.toContain('cloning');
+      const second = run(c.pod('db', 4));
+      expect(second.status).not.toBe(0);
+      expect(second.stderr).toContain('cloning db-4 from db-3.db:3306');
+      expect(second.stderr).not.toContain('initialising a new primary');
+    });
+
+    test('the first pod on an empty volume fails closed while a peer exists in DNS but does not answer', () => {
+      const { docs } = synth(props());
+      const c = cluster(docs);
+      const p0 = c.pod('db', 0);
+      c.pod('db', 2).exec('init-data', ['true']); // exists (its DNS name resolves, its address answers) but runs no server
+      const r = run(p0);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('peer db-1.db does not exist');
+      expect(r.stderr).toMatch(/peer db-2\.db exists but does not answer .*: not starting an empty primary over it/);
+      expect(r.stderr).not.toMatch(/initialising|cloning/);
+    });
+
+    test('a replica fails closed when its donor does not answer', () => {
+      const { docs } = synth(props());
+      const c = cluster(docs);
+      c.pod('db', 0);
+      const r = run(c.pod('db', 1));
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(flavor === 'MySQL' ? /donor db-0.db:3306 is not reachable|initialising .* failed/ : /no backup from the donor db-0.db:3307/);
+      expect(r.stderr).not.toContain('configuring replication');
     });
   });
 });
 
+describe('MariaDB SQL, generated by sql.sh', () => {
+  const { docs } = synth({ flavor: MySqlFlavor.MARIADB });
+  const sqlScript = one(docs, 'ConfigMap', 'db-scripts').data['sql.sh'];
+  const env = { DB_ROOT_PASSWORD: 'r', DB_REPLICATION_PASSWORD: 'p' };
+  const sql = (args: string) => runScript(`set -- ${args}\n${sqlScript}`, 'sh', env);
+
+  test('bootstrap: root loses READ_ONLY ADMIN, so read_only replicas refuse root\'s writes', () => {
+    expect(sql('bootstrap').stdout).toContain('REVOKE READ_ONLY ADMIN ON *.* FROM \'root\'@\'localhost\', \'root\'@\'%\';');
+  });
+
+  test('replication from a clone sets the clone\'s GTID position; promote gives a clone the binary log state of its donor', () => {
+    expect(sql('replication db-0.db 3306 0-100-42').stdout.split('\n').map(l => l.trim()).filter(Boolean)).toEqual([
+      'SET GLOBAL gtid_slave_pos = \'0-100-42\';',
+      'CHANGE MASTER TO MASTER_HOST = \'db-0.db\', MASTER_PORT = 3306, MASTER_USER = \'repl\', MASTER_PASSWORD = \'p\', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 10;',
+    ]);
+    expect(sql('promote 0-100-42,1-101-7').stdout.split('\n').map(l => l.trim()).filter(Boolean)).toEqual([
+      'STOP ALL SLAVES;', 'RESET SLAVE ALL;', 'RESET MASTER;', 'SET GLOBAL gtid_binlog_state = \'0-100-42,1-101-7\';',
+    ]);
+    for (const bad of ['promote "0-1-2\'; DROP"', 'replication db-0.db 3306 x']) {
+      const r = sql(bad);
+      expect(r.status).not.toBe(0);
+      expect(r.stdout).toBe('');
+    }
+  });
+});
+
 describe('MySQL 8.4 SQL, generated by sql.sh and checked against the documented statements', () => {
-  const { docs } = synth({ user: 'app', database: 'shop', userPassword: Credentials.fromPassword('unused') });
+  const { docs } = synth({ user: 'app', database: 'shop', userPassword: Credentials.fromSecretName('db-credentials', 'app-password') });
   const { scripts } = materialize(docs);
   const sqlScript = fs.readFileSync(path.join(scripts, 'sql.sh'), 'utf8');
   const ROOT = 'r\'o"o\\t #;$(id)`x`';
@@ -358,11 +548,6 @@ describe('MySQL 8.4 SQL, generated by sql.sh and checked against the documented 
     DB_ROOT_PASSWORD: ROOT,
     DB_REPLICATION_PASSWORD: REPL,
     DB_APP_PASSWORD: APP,
-    PRIMARY_HOST: 'db-0.db.default.svc.cluster.local',
-    PRIMARY_PORT: '3306',
-    DB_DONOR_HOST: 'db-1.db.default.svc.cluster.local',
-    DB_DONOR_PORT: '3306',
-    DB_CLONE_DIR: '/var/lib/mysql/data.staging',
   };
   const sql = (mode: string, shell = 'sh', e: Record<string, string> = env) => {
     const r = runScript(`set -- ${mode}\n${sqlScript}`, shell, e);
@@ -391,7 +576,7 @@ describe('MySQL 8.4 SQL, generated by sql.sh and checked against the documented 
   });
 
   test('replication: CHANGE REPLICATION SOURCE TO with GTID auto-positioning (MySQL 8.4 15.4.2.2)', () => {
-    const lines = sql('replication');
+    const lines = sql('replication db-0.db.default.svc.cluster.local 3306');
     expect(lines).toHaveLength(1);
     const m = /^CHANGE REPLICATION SOURCE TO (.*);$/.exec(lines[0]);
     expect(m).not.toBeNull();
@@ -437,7 +622,7 @@ describe('MySQL 8.4 SQL, generated by sql.sh and checked against the documented 
   });
 
   test('clone: clone_valid_donor_list and CLONE INSTANCE FROM … DATA DIRECTORY (MySQL 8.4 15.7.5)', () => {
-    const lines = sql('clone');
+    const lines = sql('clone db-1.db.default.svc.cluster.local 3306 /var/lib/mysql/data.staging');
     expect(lines[0]).toBe('SET GLOBAL clone_valid_donor_list = \'db-1.db.default.svc.cluster.local:3306\';');
     const m = /^CLONE INSTANCE FROM 'repl'@'db-1\.db\.default\.svc\.cluster\.local':3306 IDENTIFIED BY (.*) DATA DIRECTORY = '\/var\/lib\/mysql\/data\.staging';$/.exec(lines[1]);
     expect(m).not.toBeNull();
@@ -446,8 +631,8 @@ describe('MySQL 8.4 SQL, generated by sql.sh and checked against the documented 
   });
 
   test('refuses host names and ports that are not', () => {
-    for (const [k, v] of [['PRIMARY_HOST', 'db-0\'; DROP'], ['PRIMARY_PORT', '33 06']]) {
-      const r = runScript(`set -- replication\n${sqlScript}`, 'sh', { ...env, [k]: v });
+    for (const args of ['replication "db-0\'; DROP" 3306', 'replication db-0.db "33 06"', 'replication db-0.db', 'clone db-1.db 3306x /d']) {
+      const r = runScript(`set -- ${args}\n${sqlScript}`, 'sh', env);
       expect(r.status).not.toBe(0);
       expect(r.stdout).toBe('');
     }
@@ -469,13 +654,20 @@ describe('examples/mysql.ts (seed 004)', () => {
     expect(sts.spec.volumeClaimTemplates[0]).toMatchObject({ metadata: { name: 'data' }, spec: { resources: { requests: { storage: '10Gi' } } } });
     expect(one(docs, 'Service', 'mysql').spec.clusterIP).toBe('None');
     expect(one(docs, 'Service', 'mysql-read').spec.ports[0].port).toBe(3306);
-    const { scripts, config } = materialize(docs);
-    for (const ordinal of [0, 1, 2]) {
-      const out = tmpDir('mysql-conf-');
-      const r = runScript(fs.readFileSync(path.join(scripts, 'init-config.sh'), 'utf8'), 'sh', { POD_NAME: `mysql-${ordinal}`, DB_CONFIG_SOURCE: config, DB_CONF_DIR: out });
-      expect(r.status).toBe(0);
-      expect(fs.readFileSync(path.join(out, 'server-id.cnf'), 'utf8')).toBe(`[mysqld]\nserver-id=${100 + ordinal}\n`);
-      expect(fs.readFileSync(path.join(out, 'role'), 'utf8')).toBe(ordinal === 0 ? 'primary\n' : 'replica\n');
-    }
+  });
+
+  withSandbox('in pods of the kubelet stand-in', () => {
+    let c: FakeCluster;
+    beforeAll(() => { c = new FakeCluster(docs, { secrets: { 'mysql-credentials': { 'root-password': 'r', 'replication-password': 'p' } } }); });
+    afterAll(async () => c.destroy());
+    test('init-config: server-id = 100 + ordinal, the primary\'s cnf on pod 0, the replicas\' on the others', () => {
+      for (const ordinal of [0, 1, 2]) {
+        const pod = c.pod('mysql', ordinal);
+        const r = pod.exec('init-config', pod.argv('init-config'));
+        expect(r.status).toBe(0);
+        expect(pod.exec('init-config', ['cat', '/etc/mysql-stateful/server-id.cnf']).stdout).toBe(`[mysqld]\nserver-id=${100 + ordinal}\n`);
+        expect(pod.exec('init-config', ['cat', '/etc/mysql-stateful/role']).stdout).toBe(ordinal === 0 ? 'primary\n' : 'replica\n');
+      }
+    });
   });
 });

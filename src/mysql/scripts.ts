@@ -1,12 +1,15 @@
 /**
  * The shell code and configuration StatefulMySql runs in its pods.
  *
- * Every path, host and port the scripts use has the container value baked in as a
- * default and can be overridden through a `DB_*` environment variable, so the test suite
- * runs the very same scripts against temporary directories and real servers on loopback.
- * Passwords only ever come from the `DB_*_PASSWORD` environment variables (filled from
- * Secrets); they reach the servers and clients through option files of mode 0600 in the
- * private temporary directory, or through stdin as SQL, never through a command line.
+ * Every path, host and port the scripts use is baked in at synth time: the scripts read
+ * no environment variable but the pod's identity (`POD_NAME`, `HOSTNAME`) and the
+ * passwords (`DB_*_PASSWORD`, filled from Secrets), so no Service link of any Service
+ * (`<SVC>_SERVICE_HOST`, `<SVC>_PORT`…) can change what they do. Passwords reach the
+ * servers and clients through option files of mode 0600 in the private temporary
+ * directory, or through stdin as SQL, never through a command line.
+ *
+ * Every step fails closed: output is captured and every status checked (dash has no
+ * pipefail), and the markers that say a step is done are written only after it succeeded.
  */
 
 /** The two server flavours (mirrors the public `MySqlFlavor` enum's wire values). */
@@ -32,6 +35,10 @@ export interface MySqlScriptOptions {
   readonly dataDir: string;
   readonly socket: string;
   readonly tmpDir: string;
+  /** The StatefulSet's replicas at synth time: the peers a first pod on an empty volume looks for. */
+  readonly replicas: number;
+  /** The first ordinal. */
+  readonly ordinalsStart: number;
 }
 
 interface Tools {
@@ -115,14 +122,14 @@ export function renderRoleCnf(flavor: Flavor, role: 'primary' | 'replica'): stri
   ].join('\n');
 }
 
-/** Shell code shared by every script: paths, password checks, option files. */
+/** Shell code shared by every script: paths, password checks, option files, SQL runner. */
 function common(o: MySqlScriptOptions): string {
   const t = tools(o.flavor);
-  return `CONF_DIR="\${DB_CONF_DIR:-${o.confDir}}"
-DATA_DIR="\${DB_DATA_DIR:-${o.dataDir}}"
-SOCKET="\${DB_SOCKET:-${o.socket}}"
-PORT="\${DB_PORT:-${o.port}}"
-TMP_DIR="\${DB_TMPDIR:-${o.tmpDir}}"
+  return `CONF_DIR='${o.confDir}'
+DATA_DIR='${o.dataDir}'
+SOCKET='${o.socket}'
+TMP_DIR='${o.tmpDir}'
+SQL_TCP=${o.port}
 SCRIPT_DIR="$(cd "$(dirname "$0")" && pwd)"
 SERVER=${t.server}
 CLIENT=${t.client}
@@ -143,10 +150,11 @@ need_password() {
 client_cnf() {
   eval "v=\\"\\\${$3:-}\\""
   ( umask 077
-    printf '[%s]\\nuser="%s"\\n' "\${4:-client}" "$2" > "$1"
+    printf '[%s]\\nuser="%s"\\n' "\${4:-client}" "$2" > "$1" || exit 1
     if [ -n "$v" ]; then
-      printf 'password="%s"\\n' "$(printf '%s' "$v" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g')" >> "$1"
-    fi )
+      esc="$(printf '%s' "$v" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g')" || exit 1
+      printf 'password="%s"\\n' "$esc" >> "$1" || exit 1
+    fi ) || die "cannot write the option file $1"
   unset v
 }
 `;
@@ -157,8 +165,8 @@ client_cnf() {
  * cnf, and the assembled `my.cnf` in the emptyDir the server reads.
  */
 export function renderConfigStep(o: MySqlScriptOptions): string {
-  return `SRC="\${DB_CONFIG_SOURCE:-${o.configSource}}"
-CONF_DIR="\${DB_CONF_DIR:-${o.confDir}}"
+  return `SRC='${o.configSource}'
+CONF_DIR='${o.confDir}'
 SERVER_ID=$((${o.serverIdOffset} + ORDINAL))
 if [ "$SERVER_ID" -lt 1 ] || [ "$SERVER_ID" -gt 4294967295 ]; then
   echo "init-config: server-id $SERVER_ID is out of MySQL's range 1..4294967295" >&2; exit 1
@@ -188,73 +196,95 @@ echo "init-config: $POD_NAME is the $ROLE with server-id $SERVER_ID" >&2
 /**
  * The body of the `init-data` ordinal step. Data that exists is never touched. A missing
  * data directory is built in a staging directory on the same volume and renamed into
- * place only when complete: on the first pod by initialising a new server, on every
- * other pod by cloning the previous pod (`PREVIOUS_POD`, Ready under OrderedReady). A
- * replica then gets its replication source configured once, on a private temporary
- * server (socket only), and starts replicating when mysqld starts.
+ * place only when complete:
+ *
+ * - on the first pod, if a peer answers, by cloning the most advanced peer (the one with
+ *   the most transactions in its GTID state) and turning the copy into the primary; if a
+ *   peer exists in DNS but does not answer, by nothing: the step fails and is retried;
+ *   if no peer exists (a new set), by initialising a new server;
+ * - on every other pod by cloning the previous pod (`PREVIOUS_POD`, Ready under
+ *   OrderedReady).
+ *
+ * A replica then gets its replication source configured once (the primary must answer
+ * with the replication account first), on a private temporary server (socket only), and
+ * starts replicating when mysqld starts. The marker that says so is written last.
  */
 export function renderDataStep(o: MySqlScriptOptions): string {
   const t = tools(o.flavor);
-  const initialize = o.flavor === 'MySQL'
+  const mysql = o.flavor === 'MySQL';
+  const initialize = mysql
     ? '"$SERVER" --defaults-file="$CONF_DIR/my.cnf" --initialize-insecure --datadir="$1" >&2'
     : 'mariadb-install-db --defaults-file="$CONF_DIR/my.cnf" --datadir="$1" --rpm --auth-root-authentication-method=normal --skip-test-db --skip-log-bin >&2';
-  const donorPort = o.flavor === 'MySQL' ? o.port : o.clonePort;
-  const clone = o.flavor === 'MySQL'
-    ? `# MySQL: the CLONE plugin. A throwaway server (socket only) pulls a consistent copy of
-# the donor into the staging directory (CLONE ... DATA DIRECTORY), then goes away.
-clone_from_donor() {
-  rm -rf "$SCRATCH"
-  mkdir -p "$SCRATCH"
+  const clone = mysql
+    ? `# clone_from HOST PORT: the CLONE plugin. A throwaway server (socket only) pulls a
+# consistent copy of the donor into the staging directory (CLONE ... DATA DIRECTORY).
+clone_from() {
+  rm -rf "$SCRATCH" "$STAGING" || die "cannot clear $SCRATCH and $STAGING"
+  mkdir -p "$SCRATCH" || die "cannot create $SCRATCH"
   initialize "$SCRATCH"
   client_cnf "$TMP_DIR/init-root.cnf" root NO_PASSWORD
   start_temp "$SCRATCH" "$TMP_DIR/init-root.cnf"
   n=0
-  until "$ADMIN" --no-defaults --host="$DONOR_HOST" --port="$DONOR_PORT" --connect-timeout=5 ping >/dev/null 2>&1; do
-    n=$((n + 1)); [ "$n" -lt "$ATTEMPTS" ] || { stop_temp "$TMP_DIR/init-root.cnf"; die "donor $DONOR_HOST:$DONOR_PORT is not reachable"; }
-    echo "init-data: waiting for the donor $DONOR_HOST:$DONOR_PORT" >&2; sleep "$RETRY_SECONDS"
+  until "$ADMIN" --no-defaults --host="$1" --port="$2" --connect-timeout=5 ping >/dev/null 2>&1; do
+    n=$((n + 1)); [ "$n" -lt "$ATTEMPTS" ] || { stop_temp "$TMP_DIR/init-root.cnf"; die "donor $1:$2 is not reachable"; }
+    echo "init-data: waiting for the donor $1:$2" >&2; sleep "$RETRY_SECONDS"
   done
-  DB_CLONE_DIR="$STAGING" DB_DONOR_HOST="$DONOR_HOST" DB_DONOR_PORT="$DONOR_PORT" sh "$SCRIPT_DIR/sql.sh" clone \\
-    | "$CLIENT" --defaults-file="$TMP_DIR/init-root.cnf" --socket="$TEMP_SOCKET" \\
-    || { stop_temp "$TMP_DIR/init-root.cnf"; die "CLONE INSTANCE FROM $DONOR_HOST:$DONOR_PORT failed"; }
-  stop_temp "$TMP_DIR/init-root.cnf"
-  rm -rf "$SCRATCH"
+  sql="$(sh "$SCRIPT_DIR/sql.sh" clone "$1" "$2" "$STAGING")" || { stop_temp "$TMP_DIR/init-root.cnf"; die "sql.sh clone failed"; }
+  run_sql "$TMP_DIR/init-root.cnf" "$sql" || { stop_temp "$TMP_DIR/init-root.cnf"; die "CLONE INSTANCE FROM $1:$2 failed"; }
+  stop_temp "$TMP_DIR/init-root.cnf" || die "the temporary server on $SCRATCH did not shut down cleanly"
+  rm -rf "$SCRATCH" || die "cannot remove $SCRATCH"
   [ -d "$STAGING" ] || die "the clone left no data in $STAGING"
+  : > "$STAGING/.cdk8s-stateful-gtid" || die "cannot write $STAGING/.cdk8s-stateful-gtid"
 }`
-    : `# MariaDB: mariadb-backup. The donor's clone-source sidecar streams a backup
-# (xbstream) after a challenge answered with the replication password; it is
+    : `# clone_from HOST PORT: mariadb-backup. The donor's clone-source sidecar streams a
+# backup (xbstream) after a challenge answered with the replication password; it is
 # extracted into the staging directory and prepared.
-clone_from_donor() {
+clone_from() {
   n=0
   until
     rm -rf "$STAGING" && mkdir -p "$STAGING" &&
-    (cd "$SCRIPT_DIR" && DB_CLONE_DIR="$STAGING" socat "TCP:$DONOR_HOST:$DONOR_PORT,connect-timeout=10" SYSTEM:'exec sh ./clone.sh receive') &&
+    (cd "$SCRIPT_DIR" && DB_CLONE_DIR="$STAGING" socat "TCP:$1:$2,connect-timeout=10" SYSTEM:'exec sh ./clone.sh receive') &&
     { [ -f "$STAGING/xtrabackup_checkpoints" ] || [ -f "$STAGING/mariadb_backup_checkpoints" ]; }
   do
-    n=$((n + 1)); [ "$n" -lt "$ATTEMPTS" ] || die "no backup from the donor $DONOR_HOST:$DONOR_PORT"
-    echo "init-data: waiting for the donor $DONOR_HOST:$DONOR_PORT" >&2; sleep "$RETRY_SECONDS"
+    n=$((n + 1)); [ "$n" -lt "$ATTEMPTS" ] || die "no backup from the donor $1:$2"
+    echo "init-data: waiting for the donor $1:$2" >&2; sleep "$RETRY_SECONDS"
   done
   mariadb-backup --defaults-file="$CONF_DIR/my.cnf" --prepare --target-dir="$STAGING" >&2 || die "mariadb-backup --prepare failed"
+  gtid=""
   for f in mariadb_backup_binlog_info xtrabackup_binlog_info; do
     if [ -f "$STAGING/$f" ]; then
-      awk '{ print $3 }' "$STAGING/$f" > "$STAGING/.cdk8s-stateful-gtid"
+      gtid="$(awk '{ print $3 }' "$STAGING/$f")" || die "cannot read $STAGING/$f"
       break
     fi
   done
+  case "$gtid" in *[!0-9,-]*) die "the backup's GTID position is not a GTID list: '$gtid'" ;; esac
+  printf '%s\\n' "$gtid" > "$STAGING/.cdk8s-stateful-gtid" || die "cannot write $STAGING/.cdk8s-stateful-gtid"
 }`;
+  // The GTID state of a peer, and how many transactions it holds (the most advanced peer wins).
+  const stateQuery = mysql ? 'SELECT @@GLOBAL.gtid_executed' : 'SELECT @@GLOBAL.gtid_binlog_pos';
+  const countAwk = mysql
+    // uuid:1-5:7,uuid2:1-3 (newlines between members come out as a literal \n in batch mode)
+    ? `awk -v g="$1" 'BEGIN { gsub(/\\\\n/, "", g); n = split(g, m, ","); s = 0
+      for (i = 1; i <= n; i++) { k = split(m[i], p, ":"); for (j = 2; j <= k; j++) { if (split(p[j], r, "-") == 2) s += r[2] - r[1] + 1; else s += 1 } }
+      printf "%d\\n", s }'`
+    // domain-server-seqno,domain-server-seqno: the sequence numbers count the transactions
+    : `awk -v g="$1" 'BEGIN { n = split(g, m, ","); s = 0
+      for (i = 1; i <= n; i++) if (split(m[i], p, "-") == 3) s += p[3]
+      printf "%d\\n", s }'`;
+  const clientTcp = mysql ? ' --get-server-public-key' : '';
   return `LOG_TAG=init-data
 ${common(o)}STAGING="$DATA_DIR.staging"
 SCRATCH="$DATA_DIR.scratch"
 TEMP_SOCKET="$TMP_DIR/init-data.sock"
-ATTEMPTS="\${DB_CLONE_ATTEMPTS:-60}"
-RETRY_SECONDS="\${DB_CLONE_RETRY_SECONDS:-5}"
-PRIMARY_HOST="\${DB_PRIMARY_HOST:-${o.primaryHost}}"
-PRIMARY_PORT="\${DB_PRIMARY_PORT:-${o.port}}"
-DONOR_HOST="\${DB_DONOR_HOST:-$PREVIOUS_POD.${o.serviceHost}}"
-DONOR_PORT="\${DB_DONOR_PORT:-${donorPort}}"
+ATTEMPTS=3
+RETRY_SECONDS=2
+PRIMARY_HOST='${o.primaryHost}'
+PEER_DOMAIN='${o.serviceHost}'
+PEER_COUNT=${o.replicas}
+DONOR_TCP=${mysql ? o.port : o.clonePort}
 REPLICATION_MARKER="$DATA_DIR/.cdk8s-stateful-replication"
 NO_PASSWORD=
-export PRIMARY_HOST PRIMARY_PORT
-mkdir -p "$TMP_DIR"
+mkdir -p "$TMP_DIR" || die "cannot create $TMP_DIR"
 
 initialize() {
   ${initialize} || die "initialising $1 failed"
@@ -268,64 +298,144 @@ start_temp() {
   i=0
   until "$ADMIN" --defaults-file="$2" --socket="$TEMP_SOCKET" ping >/dev/null 2>&1; do
     kill -0 "$TEMP_PID" 2>/dev/null || die "the temporary server on $1 exited"
-    i=$((i + 1)); [ "$i" -lt 300 ] || die "the temporary server on $1 did not start"
+    i=$((i + 1)); [ "$i" -lt 300 ] || { kill "$TEMP_PID" 2>/dev/null; die "the temporary server on $1 did not start"; }
     sleep 1
   done
 }
+# stop_temp OPTION_FILE: a clean shutdown, or a failure.
 stop_temp() {
-  "$ADMIN" --defaults-file="$1" --socket="$TEMP_SOCKET" shutdown >&2 || kill "$TEMP_PID" 2>/dev/null || true
-  wait "$TEMP_PID" || true
+  if ! "$ADMIN" --defaults-file="$1" --socket="$TEMP_SOCKET" shutdown >&2; then
+    kill "$TEMP_PID" 2>/dev/null || true
+    wait "$TEMP_PID" 2>/dev/null || true
+    return 1
+  fi
+  wait "$TEMP_PID"
+}
+# run_sql OPTION_FILE SQL: runs the SQL on the temporary server; its output goes to the log.
+run_sql() {
+  out="$("$CLIENT" --defaults-file="$1" --socket="$TEMP_SOCKET" -N -B 2>&1 <<EOF_SQL
+$2
+EOF_SQL
+)" || { printf '%s\\n' "$out" >&2; return 1; }
+  [ -z "$out" ] || printf '%s\\n' "$out" >&2
 }
 
-# The first pod: a new server with the users of this StatefulMySql.
+# The first pod of a new set: a new server with the users of this StatefulMySql.
 init_primary() {
-  rm -rf "$STAGING"
-  mkdir -p "$STAGING"
+  rm -rf "$STAGING" || die "cannot clear $STAGING"
+  mkdir -p "$STAGING" || die "cannot create $STAGING"
   initialize "$STAGING"
   client_cnf "$TMP_DIR/init-root.cnf" root NO_PASSWORD
   start_temp "$STAGING" "$TMP_DIR/init-root.cnf"
-  sh "$SCRIPT_DIR/sql.sh" bootstrap | "$CLIENT" --defaults-file="$TMP_DIR/init-root.cnf" --socket="$TEMP_SOCKET" \\
-    || { stop_temp "$TMP_DIR/init-root.cnf"; die "the bootstrap SQL failed"; }
+  sql="$(sh "$SCRIPT_DIR/sql.sh" bootstrap)" || { stop_temp "$TMP_DIR/init-root.cnf"; die "sql.sh bootstrap failed"; }
+  run_sql "$TMP_DIR/init-root.cnf" "$sql" || { stop_temp "$TMP_DIR/init-root.cnf"; die "the bootstrap SQL failed"; }
   client_cnf "$TMP_DIR/init-root.cnf" root DB_ROOT_PASSWORD
-  stop_temp "$TMP_DIR/init-root.cnf"
+  stop_temp "$TMP_DIR/init-root.cnf" || die "the temporary server on $STAGING did not shut down cleanly"
 }
 
 ${clone}
 
-# Once per data directory: point the replica at the primary (GTID auto-positioning).
-configure_replication() {
+# The first pod on an empty volume, with a copy of the most advanced peer in the staging
+# directory: no replication source any more, and (MariaDB) the binary log state of the
+# copy, so that the replicas' GTID positions exist on the new primary.
+promote_clone() {
   client_cnf "$TMP_DIR/init-root.cnf" root DB_ROOT_PASSWORD
-  start_temp "$DATA_DIR" "$TMP_DIR/init-root.cnf"
-  DB_GTID_POS="$(cat "$DATA_DIR/.cdk8s-stateful-gtid" 2>/dev/null || true)" sh "$SCRIPT_DIR/sql.sh" replication \\
-    | "$CLIENT" --defaults-file="$TMP_DIR/init-root.cnf" --socket="$TEMP_SOCKET" \\
-    || { stop_temp "$TMP_DIR/init-root.cnf"; die "configuring replication failed"; }
-  stop_temp "$TMP_DIR/init-root.cnf"
-  echo "source $PRIMARY_HOST:$PRIMARY_PORT configured by init-data of $POD_NAME" > "$REPLICATION_MARKER"
+  start_temp "$STAGING" "$TMP_DIR/init-root.cnf"
+  gtid="$(cat "$STAGING/.cdk8s-stateful-gtid")" || { stop_temp "$TMP_DIR/init-root.cnf"; die "cannot read the clone's GTID position"; }
+  sql="$(sh "$SCRIPT_DIR/sql.sh" promote "$gtid")" || { stop_temp "$TMP_DIR/init-root.cnf"; die "sql.sh promote failed"; }
+  run_sql "$TMP_DIR/init-root.cnf" "$sql" || { stop_temp "$TMP_DIR/init-root.cnf"; die "turning the clone into the primary failed"; }
+  stop_temp "$TMP_DIR/init-root.cnf" || die "the temporary server on $STAGING did not shut down cleanly"
+  rm -f "$STAGING/.cdk8s-stateful-replication" || die "cannot remove the clone's replication marker"
 }
 
-trap 'rm -f "$TMP_DIR/init-root.cnf"' EXIT
+# peer_count GTID_STATE: the number of transactions a GTID state holds.
+peer_count() {
+  ${countAwk}
+}
+
+# find_best_peer: BEST_PEER is the peer that answers with the most transactions, or empty
+# when no peer exists in DNS (a new set). A peer that exists but does not answer fails the
+# step: an empty volume never starts a primary over peers that may hold data.
+find_best_peer() {
+  BEST_PEER=""
+  best=-1
+  client_cnf "$TMP_DIR/init-repl.cnf" "$REPLICATION_USER" DB_REPLICATION_PASSWORD
+  o=$ORDINALS_START
+  while [ "$o" -lt $((ORDINALS_START + PEER_COUNT)) ]; do
+    peer="$STS_NAME-$o.$PEER_DOMAIN"
+    o=$((o + 1))
+    [ "$peer" != "$POD_NAME.$PEER_DOMAIN" ] || continue
+    if ! getent hosts "$peer" >/dev/null 2>&1; then
+      echo "init-data: peer $peer does not exist" >&2
+      continue
+    fi
+    n=0
+    until state="$("$CLIENT" --defaults-file="$TMP_DIR/init-repl.cnf" --host="$peer" --port="$SQL_TCP" --connect-timeout=5${clientTcp} -N -B -e '${stateQuery}' 2>&1)"; do
+      n=$((n + 1))
+      [ "$n" -lt "$ATTEMPTS" ] || die "peer $peer exists but does not answer ($state): not starting an empty primary over it; retrying when the pod restarts"
+      echo "init-data: waiting for peer $peer to answer" >&2; sleep "$RETRY_SECONDS"
+    done
+    count="$(peer_count "$state")" || die "cannot count the transactions of $peer ($state)"
+    echo "init-data: peer $peer answers with $count transactions ($state)" >&2
+    if [ "$count" -gt "$best" ]; then best=$count; BEST_PEER=$peer; fi
+  done
+}
+
+# verify_primary: the primary answers the replication account (fails after a few attempts).
+verify_primary() {
+  client_cnf "$TMP_DIR/init-repl.cnf" "$REPLICATION_USER" DB_REPLICATION_PASSWORD
+  n=0
+  until out="$("$CLIENT" --defaults-file="$TMP_DIR/init-repl.cnf" --host="$PRIMARY_HOST" --port="$SQL_TCP" --connect-timeout=5${clientTcp} -N -B -e 'SELECT 1' 2>&1)"; do
+    n=$((n + 1))
+    [ "$n" -lt "$ATTEMPTS" ] || die "the primary $PRIMARY_HOST:$SQL_TCP does not answer the replication account ($out); replication is not configured, retrying when the pod restarts"
+    echo "init-data: waiting for the primary $PRIMARY_HOST:$SQL_TCP" >&2; sleep "$RETRY_SECONDS"
+  done
+}
+
+# Once per data directory: point the replica at the primary (GTID auto-positioning).
+configure_replication() {
+  verify_primary
+  gtid="$(cat "$DATA_DIR/.cdk8s-stateful-gtid" 2>/dev/null || true)"
+  sql="$(sh "$SCRIPT_DIR/sql.sh" replication "$PRIMARY_HOST" "$SQL_TCP" "$gtid")" || die "sql.sh replication failed"
+  client_cnf "$TMP_DIR/init-root.cnf" root DB_ROOT_PASSWORD
+  start_temp "$DATA_DIR" "$TMP_DIR/init-root.cnf"
+  run_sql "$TMP_DIR/init-root.cnf" "$sql" || { stop_temp "$TMP_DIR/init-root.cnf"; die "configuring replication failed"; }
+  stop_temp "$TMP_DIR/init-root.cnf" || die "the temporary server on $DATA_DIR did not shut down cleanly"
+  echo "source $PRIMARY_HOST:$SQL_TCP configured by init-data of $POD_NAME" > "$REPLICATION_MARKER.tmp" \\
+    && mv "$REPLICATION_MARKER.tmp" "$REPLICATION_MARKER" || die "cannot write $REPLICATION_MARKER"
+}
+
+REPLICATION_USER='${o.replicationUser}'
+trap 'rm -f "$TMP_DIR/init-root.cnf" "$TMP_DIR/init-repl.cnf"' EXIT
 need_password DB_ROOT_PASSWORD
 need_password DB_REPLICATION_PASSWORD
 
 if [ -d "$DATA_DIR" ]; then
   echo "init-data: $DATA_DIR exists: kept as it is (clone skipped)" >&2
 else
-  rm -rf "$STAGING" "$SCRATCH"
+  rm -rf "$STAGING" "$SCRATCH" || die "cannot clear $STAGING and $SCRATCH"
   if [ "$IS_FIRST" = 1 ]; then
-    echo "init-data: $POD_NAME is the first pod: initialising a new primary (clone skipped)" >&2
-    init_primary
+    find_best_peer
+    if [ -n "$BEST_PEER" ]; then
+      echo "init-data: $POD_NAME is the first pod on an empty volume and peers hold data: cloning the most advanced peer $BEST_PEER, then serving as the primary" >&2
+      clone_from "$BEST_PEER" "$DONOR_TCP"
+      promote_clone
+    else
+      echo "init-data: $POD_NAME is the first pod and no peer exists: initialising a new primary (clone skipped)" >&2
+      init_primary
+    fi
   else
-    echo "init-data: cloning $POD_NAME from $DONOR_HOST:$DONOR_PORT" >&2
-    clone_from_donor
+    echo "init-data: cloning $POD_NAME from $PREVIOUS_POD.$PEER_DOMAIN:$DONOR_TCP" >&2
+    clone_from "$PREVIOUS_POD.$PEER_DOMAIN" "$DONOR_TCP"
   fi
-  mv "$STAGING" "$DATA_DIR"
+  mv "$STAGING" "$DATA_DIR" || die "cannot move $STAGING to $DATA_DIR"
   echo "init-data: $DATA_DIR is ready" >&2
 fi
 if [ "$IS_FIRST" != 1 ]; then
   if [ -f "$REPLICATION_MARKER" ]; then
     echo "init-data: replication already configured ($(cat "$REPLICATION_MARKER"))" >&2
   else
-    echo "init-data: configuring replication from $PRIMARY_HOST:$PRIMARY_PORT" >&2
+    echo "init-data: configuring replication from $PRIMARY_HOST:$SQL_TCP" >&2
     configure_replication
   fi
 fi
@@ -333,9 +443,10 @@ fi
 }
 
 /**
- * `sql.sh bootstrap|replication|clone`: prints the SQL the init container feeds to the
- * temporary server. Passwords come from the environment and are escaped as SQL string
- * literals (backslash and quote); names were validated at synth time.
+ * `sql.sh bootstrap | replication HOST PORT [GTID] | clone HOST PORT DIR | promote [GTID]`:
+ * prints the SQL the init container feeds to the temporary server. Passwords come from
+ * the environment and are escaped as SQL string literals (backslash and quote); hosts,
+ * ports and GTID positions are arguments, checked; names were validated at synth time.
  */
 export function renderSqlScript(o: MySqlScriptOptions): string {
   const mysql = o.flavor === 'MySQL';
@@ -351,6 +462,10 @@ export function renderSqlScript(o: MySqlScriptOptions): string {
     "ALTER USER 'root'@'localhost' IDENTIFIED BY '$ROOT_PW';",
     "CREATE USER 'root'@'%' IDENTIFIED BY '$ROOT_PW';",
     "GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;",
+    // MariaDB has no super_read_only: read_only stops every account without READ_ONLY
+    // ADMIN (10.11: SUPER no longer implies it), so root loses it and replicas refuse
+    // root's writes too. The primary runs with read_only OFF, so root writes there.
+    ...(mysql ? [] : ["REVOKE READ_ONLY ADMIN ON *.* FROM 'root'@'localhost', 'root'@'%';"]),
     `CREATE USER '${repl}'@'%' IDENTIFIED BY '$REPL_PW';`,
     mysql
       ? `GRANT REPLICATION SLAVE, BACKUP_ADMIN ON *.* TO '${repl}'@'%';`
@@ -363,15 +478,17 @@ export function renderSqlScript(o: MySqlScriptOptions): string {
   }
   const replication = mysql
     ? [
-      "CHANGE REPLICATION SOURCE TO SOURCE_HOST = '$PRIMARY_HOST', SOURCE_PORT = $PRIMARY_PORT, SOURCE_USER = '" + repl + "', SOURCE_PASSWORD = '$REPL_PW', SOURCE_AUTO_POSITION = 1, SOURCE_SSL = 1, GET_SOURCE_PUBLIC_KEY = 1, SOURCE_CONNECT_RETRY = 10, SOURCE_RETRY_COUNT = 86400;",
+      "CHANGE REPLICATION SOURCE TO SOURCE_HOST = '$SRC_HOST', SOURCE_PORT = $SRC_TCP, SOURCE_USER = '" + repl + "', SOURCE_PASSWORD = '$REPL_PW', SOURCE_AUTO_POSITION = 1, SOURCE_SSL = 1, GET_SOURCE_PUBLIC_KEY = 1, SOURCE_CONNECT_RETRY = 10, SOURCE_RETRY_COUNT = 86400;",
     ]
     : [
-      "CHANGE MASTER TO MASTER_HOST = '$PRIMARY_HOST', MASTER_PORT = $PRIMARY_PORT, MASTER_USER = '" + repl + "', MASTER_PASSWORD = '$REPL_PW', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 10;",
+      "CHANGE MASTER TO MASTER_HOST = '$SRC_HOST', MASTER_PORT = $SRC_TCP, MASTER_USER = '" + repl + "', MASTER_PASSWORD = '$REPL_PW', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 10;",
     ];
   // An unquoted here-document expands the password variables; backquotes are escaped.
   const heredoc = (lines: string[]) => `cat <<SQL\n${lines.join('\n').split('`').join('\\`')}\nSQL`;
+  const indent = (text: string) => `    ${text.split('\n').join('\n    ').replace(/\n {4}SQL$/, '\nSQL')}`;
   return `#!/bin/sh
-# Generated by cdk8s-stateful: the SQL of StatefulMySql (${o.flavor}). Usage: sql.sh bootstrap|replication|clone
+# Generated by cdk8s-stateful: the SQL of StatefulMySql (${o.flavor}).
+# Usage: sql.sh bootstrap | replication HOST PORT [GTID] | clone HOST PORT DIR | promote [GTID]
 set -eu
 die() { echo "sql.sh: $*" >&2; exit 1; }
 # lit NAME: the variable as the inside of a SQL string literal.
@@ -381,45 +498,54 @@ lit() {
   printf '%s' "$v" | sed -e 's/\\\\/\\\\\\\\/g' -e "s/'/''/g"
   unset v
 }
-# host NAME: a host name or address, nothing else.
+# host WHAT VALUE: a host name or address, nothing else.
 host() {
-  eval "v=\\"\\\${$1:-}\\""
-  case "$v" in ''|*[!A-Za-z0-9.:-]*) die "$1 must be a host name or address, not '$v'" ;; esac
-  printf '%s' "$v"
+  case "$2" in ''|*[!A-Za-z0-9.:-]*) die "$1 must be a host name or address, not '$2'" ;; esac
+  printf '%s' "$2"
 }
-# num NAME: a port number.
+# num WHAT VALUE: a port number.
 num() {
-  eval "v=\\"\\\${$1:-}\\""
-  case "$v" in ''|*[!0-9]*) die "$1 must be a number, not '$v'" ;; esac
-  printf '%s' "$v"
+  case "$2" in ''|*[!0-9]*) die "$1 must be a number, not '$2'" ;; esac
+  printf '%s' "$2"
+}
+# gtid WHAT VALUE: a MariaDB GTID list (may be empty).
+gtid() {
+  case "$2" in *[!0-9,-]*) die "$1 must be a GTID list, not '$2'" ;; esac
+  printf '%s' "$2"
 }
 case "\${1:-}" in
   bootstrap)
     ROOT_PW="$(lit DB_ROOT_PASSWORD)"
     REPL_PW="$(lit DB_REPLICATION_PASSWORD)"
-${o.appUser ? '    APP_PW="$(lit DB_APP_PASSWORD)"\n' : ''}    ${heredoc(bootstrap).split('\n').join('\n    ').replace(/\n {4}SQL$/, '\nSQL')}
+${o.appUser ? '    APP_PW="$(lit DB_APP_PASSWORD)"\n' : ''}${indent(heredoc(bootstrap))}
     ;;
   replication)
-    PRIMARY_HOST="$(host PRIMARY_HOST)"
-    PRIMARY_PORT="$(num PRIMARY_PORT)"
+    [ $# -ge 3 ] || die "usage: sql.sh replication HOST PORT [GTID]"
+    SRC_HOST="$(host 'the source host' "$2")"
+    SRC_TCP="$(num 'the source port' "$3")"
     REPL_PW="$(lit DB_REPLICATION_PASSWORD)"
-${mysql ? '' : `    if [ -n "\${DB_GTID_POS:-}" ]; then
-      case "$DB_GTID_POS" in *[!0-9,-]*) die "DB_GTID_POS must be a GTID list, not '$DB_GTID_POS'" ;; esac
-      echo "SET GLOBAL gtid_slave_pos = '$DB_GTID_POS';"
-    fi
-`}    ${heredoc(replication).split('\n').join('\n    ').replace(/\n {4}SQL$/, '\nSQL')}
+${mysql ? '' : `    POS="$(gtid 'the GTID position' "\${4:-}")"
+    if [ -n "$POS" ]; then echo "SET GLOBAL gtid_slave_pos = '$POS';"; fi
+`}${indent(heredoc(replication))}
     ;;
   clone)
-${mysql ? `    DONOR_HOST="$(host DB_DONOR_HOST)"
-    DONOR_PORT="$(num DB_DONOR_PORT)"
+${mysql ? `    [ $# -ge 4 ] || die "usage: sql.sh clone HOST PORT DIR"
+    DONOR_HOST="$(host 'the donor host' "$2")"
+    DONOR_TCP="$(num 'the donor port' "$3")"
     REPL_PW="$(lit DB_REPLICATION_PASSWORD)"
-    CLONE_DIR="$(lit DB_CLONE_DIR)"
-    ${heredoc([
-      "SET GLOBAL clone_valid_donor_list = '$DONOR_HOST:$DONOR_PORT';",
-      `CLONE INSTANCE FROM '${repl}'@'$DONOR_HOST':$DONOR_PORT IDENTIFIED BY '$REPL_PW' DATA DIRECTORY = '$CLONE_DIR';`,
-    ]).split('\n').join('\n    ').replace(/\n {4}SQL$/, '\nSQL')}
+    CLONE_DIR="$(printf '%s' "$4" | sed -e 's/\\\\/\\\\\\\\/g' -e "s/'/''/g")"
+${indent(heredoc([
+  "SET GLOBAL clone_valid_donor_list = '$DONOR_HOST:$DONOR_TCP';",
+  `CLONE INSTANCE FROM '${repl}'@'$DONOR_HOST':$DONOR_TCP IDENTIFIED BY '$REPL_PW' DATA DIRECTORY = '$CLONE_DIR';`,
+]))}
 ` : '    die "MariaDB clones with mariadb-backup (clone.sh), not SQL"\n'}    ;;
-  *) die "usage: $0 bootstrap|replication|clone" ;;
+  promote)
+${mysql ? `${indent(heredoc(['STOP REPLICA;', 'RESET REPLICA ALL;']))}
+` : `    POS="$(gtid 'the GTID position' "\${2:-}")"
+${indent(heredoc(['STOP ALL SLAVES;', 'RESET SLAVE ALL;', 'RESET MASTER;']))}
+    if [ -n "$POS" ]; then echo "SET GLOBAL gtid_binlog_state = '$POS';"; fi
+`}    ;;
+  *) die "usage: sql.sh bootstrap | replication HOST PORT [GTID] | clone HOST PORT DIR | promote [GTID]" ;;
 esac
 `;
 }
@@ -433,8 +559,7 @@ set -eu
 LOG_TAG=mysqld.sh
 ${common(o)}[ -r "$CONF_DIR/my.cnf" ] || die "$CONF_DIR/my.cnf is missing (init-config did not run)"
 [ -d "$DATA_DIR" ] || die "$DATA_DIR is missing (init-data did not run)"
-if [ -n "\${DB_BIND_ADDRESS:-}" ]; then set -- --bind-address="$DB_BIND_ADDRESS" "$@"; fi
-exec "$SERVER" --defaults-file="$CONF_DIR/my.cnf" --datadir="$DATA_DIR" --socket="$SOCKET" --port="$PORT" "$@"
+exec "$SERVER" --defaults-file="$CONF_DIR/my.cnf" --datadir="$DATA_DIR" --socket="$SOCKET" --port="$SQL_TCP" "$@"
 `;
 }
 
@@ -443,7 +568,8 @@ export function renderProbeScript(o: MySqlScriptOptions): string {
   return `#!/bin/sh
 # Generated by cdk8s-stateful: probes of StatefulMySql (${o.flavor}). Usage: probe.sh startup|liveness|readiness
 # startup/liveness: the server answers a ping; readiness: SELECT 1 answers, and on a
-# replica the SQL thread applies the primary's changes.
+# replica both replication threads run: the IO thread receives the primary's changes
+# and the SQL thread applies them.
 set -u
 LOG_TAG=probe.sh
 ${common(o)}MODE="\${1:-readiness}"
@@ -457,8 +583,16 @@ case "$MODE" in
   readiness)
     "$CLIENT" --defaults-file="$CNF" --socket="$SOCKET" --connect-timeout=5 -N -e 'SELECT 1' >/dev/null || die "SELECT 1 failed"
     if [ "$(cat "$CONF_DIR/role" 2>/dev/null || echo unknown)" = replica ]; then
-      "$CLIENT" --defaults-file="$CNF" --socket="$SOCKET" --connect-timeout=5 -e 'SHOW REPLICA STATUS\\G' \\
-        | grep -Eq '^ *(Replica|Slave)_SQL_Running: Yes$' || die "the replica's SQL thread is not running"
+      status="$("$CLIENT" --defaults-file="$CNF" --socket="$SOCKET" --connect-timeout=5 -e 'SHOW REPLICA STATUS\\G')" \\
+        || die "SHOW REPLICA STATUS failed"
+      case "$NL$status$NL" in
+        *"$NL"*_IO_Running:\\ Yes"$NL"*) ;;
+        *) die "the replica's IO thread (receiving from the primary) is not running" ;;
+      esac
+      case "$NL$status$NL" in
+        *"$NL"*_SQL_Running:\\ Yes"$NL"*) ;;
+        *) die "the replica's SQL thread is not running" ;;
+      esac
     fi
     ;;
   *) die "usage: $0 startup|liveness|readiness" ;;
@@ -470,44 +604,49 @@ esac
  * `clone.sh serve|send|receive` (MariaDB): the donor sidecar listens on the clone port
  * (`serve`) and, per connection (`send`), sends a random challenge, checks the answer
  * (SHA-256 of challenge and replication password) and streams `mariadb-backup --backup
- * --stream=xbstream`; the recipient (`receive`) answers and extracts the stream.
+ * --stream=xbstream`; the recipient (`receive`) answers and extracts the stream into
+ * `DB_CLONE_DIR`.
  */
 export function renderCloneScript(o: MySqlScriptOptions): string {
   return `#!/bin/sh
 # Generated by cdk8s-stateful: clones of StatefulMySql (MariaDB). Usage: clone.sh serve|send|receive
 set -eu
 LOG_TAG=clone.sh
-${common(o)}CLONE_PORT="\${DB_CLONE_PORT:-${o.clonePort}}"
-answer_for() { printf '%s:%s' "$1" "$DB_REPLICATION_PASSWORD" | sha256sum | cut -d' ' -f1; }
+${common(o)}CLONE_TCP=${o.clonePort}
+answer_for() {
+  a="$(printf '%s:%s' "$1" "$DB_REPLICATION_PASSWORD" | sha256sum)" || die "sha256sum failed"
+  printf '%s' "\${a%% *}"
+}
 need_password DB_REPLICATION_PASSWORD
 case "\${1:-}" in
   serve)
     need_password DB_ROOT_PASSWORD
-    BIND=""
-    if [ -n "\${DB_CLONE_BIND:-}" ]; then BIND=",bind=$DB_CLONE_BIND"; fi
-    echo "clone.sh: serving backups of $DATA_DIR on port $CLONE_PORT" >&2
+    echo "clone.sh: serving backups of $DATA_DIR on port $CLONE_TCP" >&2
     cd "$SCRIPT_DIR"
-    exec socat "TCP-LISTEN:$CLONE_PORT,reuseaddr,fork,max-children=1$BIND" SYSTEM:'exec sh ./clone.sh send'
+    exec socat "TCP-LISTEN:$CLONE_TCP,reuseaddr,fork,max-children=1" SYSTEM:'exec sh ./clone.sh send'
     ;;
   send)
     CHALLENGE="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \\n')"
+    case "$CHALLENGE" in ''|*[!0-9a-f]*) die "cannot make a challenge" ;; esac
     printf '%s\\n' "$CHALLENGE"
     IFS= read -r ANSWER || die "the recipient closed the connection"
-    [ "$ANSWER" = "$(answer_for "$CHALLENGE")" ] || die "refused a recipient that does not know the replication password"
-    WORK="$(mktemp -d "$TMP_DIR/clone.XXXXXX")"
+    EXPECTED="$(answer_for "$CHALLENGE")" || die "cannot compute the answer"
+    [ "$ANSWER" = "$EXPECTED" ] || die "refused a recipient that does not know the replication password"
+    WORK="$(mktemp -d "$TMP_DIR/clone.XXXXXX")" || die "cannot create a directory in $TMP_DIR"
     trap 'rm -rf "$WORK"' EXIT
     # The server's settings plus root's credentials, for mariadb-backup only (mode 0600).
     client_cnf "$WORK/credentials.cnf" root DB_ROOT_PASSWORD mariadb-backup
-    ( umask 077; cat "$CONF_DIR/my.cnf" "$WORK/credentials.cnf" > "$WORK/backup.cnf" )
+    ( umask 077; cat "$CONF_DIR/my.cnf" "$WORK/credentials.cnf" > "$WORK/backup.cnf" ) || die "cannot write the backup options"
     echo "clone.sh: streaming a backup of $DATA_DIR" >&2
     mariadb-backup --defaults-file="$WORK/backup.cnf" --backup --stream=xbstream \\
-      --datadir="$DATA_DIR" --socket="$SOCKET" --target-dir="$WORK"
+      --datadir="$DATA_DIR" --socket="$SOCKET" --target-dir="$WORK" || die "mariadb-backup --backup failed"
     ;;
   receive)
     [ -n "\${DB_CLONE_DIR:-}" ] || die "DB_CLONE_DIR is empty"
     IFS= read -r CHALLENGE || die "the donor closed the connection"
     case "$CHALLENGE" in ''|*[!0-9a-f]*) die "unexpected challenge from the donor" ;; esac
-    printf '%s\\n' "$(answer_for "$CHALLENGE")"
+    ANSWER="$(answer_for "$CHALLENGE")" || die "cannot compute the answer"
+    printf '%s\\n' "$ANSWER"
     exec mbstream -x -C "$DB_CLONE_DIR"
     ;;
   *) die "usage: $0 serve|send|receive" ;;

@@ -1,4 +1,5 @@
-import { Duration, Size } from 'cdk8s';
+import { createHash } from 'crypto';
+import { Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { BoundCredentials, Credentials, OrdinalScript, OrdinalStep, PetService, PodSpreading } from '../core';
@@ -6,6 +7,7 @@ import {
   MySqlScriptOptions, renderCloneScript, renderCommonCnf, renderConfigStep, renderDataStep, renderProbeScript,
   renderRoleCnf, renderServerScript, renderSqlScript,
 } from './scripts';
+import { formatVersion, resolveServerVersion } from './versions';
 import { assertSize } from '../core/sizes';
 import {
   assertDnsLabel, assertDnsSubdomain, assertInteger, assertNonEmptyString, assertOneOf, assertPort, propError,
@@ -40,9 +42,25 @@ export interface StatefulMySqlProps {
    * server, client and — for MariaDB — `mariadb-backup`, `mbstream` and `socat`, all in
    * the official images).
    *
+   * The server version is read from the tag (`mysql:8.4`, `mysql:8.0.36-debian`,
+   * `docker.io/library/mariadb:10.11`, `registry.example.com/mirror/mariadb:11.4`);
+   * supported: MySQL 8.0.26 to 8.4, MariaDB 10.11 and 11.x. An image whose tag says
+   * nothing (a digest, `latest`, a private tag) needs `version`. A `mysql` image with
+   * `MySqlFlavor.MARIADB` (or the reverse) is refused.
+   *
    * @default - "mysql:8.4" for MySqlFlavor.MYSQL, "mariadb:10.11" for MySqlFlavor.MARIADB
    */
   readonly image?: string;
+
+  /**
+   * The server version the image runs, e.g. `"8.4"`, `"8.0.36"`, `"10.11"`, `"11.4"`: for
+   * images whose tag carries no version (digests, `latest`, private tags). When the tag
+   * has one, `version` must agree with it. Versions outside the supported range (MySQL
+   * 8.0.26 to 8.4, MariaDB 10.11 and 11.x) are refused.
+   *
+   * @default - read from the image tag
+   */
+  readonly version?: string;
 
   /**
    * The StatefulSet's name (also the headless Service's). Pods are `<name>-<ordinal>`.
@@ -119,9 +137,12 @@ export interface StatefulMySqlProps {
   /**
    * The root password (accounts `root@localhost` and `root@%`).
    *
-   * @default - `Credentials.fromSecretName('<name>-credentials', 'root-password')`: a Secret
+   * @default - key `root-password` of the Secret of `replicationPassword` or `userPassword`
+   * when one of them names a Secret (`fromSecret`/`fromSecretName`); with no password prop
+   * at all, `Credentials.fromSecretName('<name>-credentials', 'root-password')`: a Secret
    * you create, e.g. `kubectl create secret generic <name>-credentials
-   * --from-literal=root-password=$(openssl rand -hex 24) --from-literal=replication-password=$(openssl rand -hex 24)`
+   * --from-literal=root-password=$(openssl rand -hex 24) --from-literal=replication-password=$(openssl rand -hex 24)`.
+   * Required when the other passwords are all `Credentials.fromPassword()`.
    */
   readonly rootPassword?: Credentials;
 
@@ -135,7 +156,10 @@ export interface StatefulMySqlProps {
   /**
    * The replication account's password (also authenticates clones).
    *
-   * @default - `Credentials.fromSecretName('<name>-credentials', 'replication-password')`
+   * @default - key `replication-password` of the Secret of `rootPassword` or `userPassword`
+   * when one of them names a Secret; with no password prop at all,
+   * `Credentials.fromSecretName('<name>-credentials', 'replication-password')`. Required
+   * when the other passwords are all `Credentials.fromPassword()`.
    */
   readonly replicationPassword?: Credentials;
 
@@ -245,10 +269,13 @@ const OWNED_OPTIONS = new Set([
  * The first pod is the primary, every other pod a read-only replica that replicates
  * from it by GTID. An `init-config` container (the ordinal facility) writes
  * `server-id = serverIdOffset + ordinal` and the primary's or the replicas' cnf; an
- * `init-data` container initialises the primary, or seeds a new replica from the
- * previous pod (MySQL: the CLONE plugin; MariaDB: `mariadb-backup`, streamed by the
+ * `init-data` container initialises the primary of a new set, or seeds a new replica from
+ * the previous pod (MySQL: the CLONE plugin; MariaDB: `mariadb-backup`, streamed by the
  * donor's `clone-source` sidecar) and configures its replication source once. A data
- * directory that exists is never touched. Passwords come from Secrets.
+ * directory that exists is never touched, and an empty volume never wins over peers that
+ * hold data: a first pod on an empty volume clones the most advanced peer before serving
+ * as the primary, and fails (retried) while a peer exists but does not answer. Every step
+ * fails closed. Passwords come from Secrets.
  *
  * Creates: the StatefulSet and its headless Service, `<name>-primary` (writes: the
  * first pod only), `<name>-read` (every ready server), the `<name>-config` and
@@ -262,6 +289,8 @@ export class StatefulMySql extends Construct {
   public readonly flavor: MySqlFlavor;
   /** The image. */
   public readonly image: string;
+  /** The server version (from the image tag or the `version` prop), e.g. `"8.4"`. */
+  public readonly version: string;
   /** The MySQL port. */
   public readonly port: number;
   /** The server-id offset: `server-id = serverIdOffset + ordinal`. */
@@ -298,6 +327,7 @@ export class StatefulMySql extends Construct {
     const mysql = this.flavor === MySqlFlavor.MYSQL;
     this.image = assertNonEmptyString(C, 'image', props.image ?? (mysql ? 'mysql:8.4' : 'mariadb:10.11'), 1024);
     if (/\s/.test(this.image)) throw propError(C, 'image', this.image, 'must be an image reference without spaces, e.g. "mysql:8.4"');
+    this.version = formatVersion(resolveServerVersion(this.flavor, this.image, props.version));
     const name = assertDnsLabel(C, 'name', props.name ?? id.toLowerCase(), 52);
     const replicas = assertInteger(C, 'replicas', props.replicas ?? 3, 1, 1000);
     const ordinalsStart = assertInteger(C, 'ordinalsStart', props.ordinalsStart ?? 0, 0, 1_000_000);
@@ -345,6 +375,9 @@ export class StatefulMySql extends Construct {
       replicas,
       ordinalsStart,
       podManagementPolicy: kplus.PodManagementPolicy.ORDERED_READY,
+      // A first pod on an empty volume must find its peers even while they are not Ready
+      // (a replica whose primary is gone is not Ready): it never starts empty over them.
+      publishNotReadyAddresses: true,
       component: 'database',
       labels: props.labels,
       runAsUser: uid,
@@ -370,11 +403,30 @@ export class StatefulMySql extends Construct {
 
     // ---- credentials ------------------------------------------------------------------
     const bindOptions = (suffix: string) => ({ secretName: `${name}-${suffix}`, namespace: props.namespace, labels: pet.labels });
-    this.rootPassword = (props.rootPassword ?? Credentials.fromSecretName(`${name}-credentials`, 'root-password'))
-      .bind(this, 'RootPassword', bindOptions('root-password'));
-    this.replicationPassword = (props.replicationPassword ?? Credentials.fromSecretName(`${name}-credentials`, 'replication-password'))
-      .bind(this, 'ReplicationPassword', bindOptions('replication-password'));
-    this.userPassword = props.userPassword?.bind(this, 'UserPassword', bindOptions('user-password'));
+    // Passwords the user did not set come from the Secret of one they did set (documented
+    // default keys), never from a Secret they never named; with none set, from the
+    // documented `<name>-credentials`.
+    const given = {
+      rootPassword: props.rootPassword?.bind(this, 'RootPassword', bindOptions('root-password')),
+      replicationPassword: props.replicationPassword?.bind(this, 'ReplicationPassword', bindOptions('replication-password')),
+      userPassword: props.userPassword?.bind(this, 'UserPassword', bindOptions('user-password')),
+    };
+    const anyGiven = Object.values(given).some(g => g !== undefined);
+    const named = ([['rootPassword', props.rootPassword], ['replicationPassword', props.replicationPassword], ['userPassword', props.userPassword]] as const)
+      .find(([, c]) => c !== undefined && !c.createsSecret);
+    const defaulted = (prop: 'rootPassword' | 'replicationPassword', key: string, childId: string): BoundCredentials => {
+      if (!anyGiven) return Credentials.fromSecretName(`${name}-credentials`, key).bind(this, childId, bindOptions(key));
+      if (named === undefined) {
+        const others = Object.entries(given).filter(([, g]) => g !== undefined).map(([k]) => k).join(' and ');
+        throw new Error(`${C}: \`${prop}\` is required: ${others} ${others.includes(' and ') ? 'are' : 'is'} Credentials.fromPassword(), `
+          + `whose Secret holds that password only, and StatefulMySql reads no Secret you did not name; set ${prop} too `
+          + `(e.g. Credentials.fromSecretName('<secret>', '${key}'))`);
+      }
+      return { secret: given[named[0]]!.secret, key };
+    };
+    this.rootPassword = given.rootPassword ?? defaulted('rootPassword', 'root-password', 'RootPassword');
+    this.replicationPassword = given.replicationPassword ?? defaulted('replicationPassword', 'replication-password', 'ReplicationPassword');
+    this.userPassword = given.userPassword;
     const env = (c: BoundCredentials) => kplus.EnvValue.fromSecretValue({ secret: c.secret, key: c.key });
 
     // ---- configuration and scripts ----------------------------------------------------
@@ -401,6 +453,8 @@ export class StatefulMySql extends Construct {
       dataDir: DATA_DIR,
       socket: SOCKET,
       tmpDir: TMP_DIR,
+      replicas,
+      ordinalsStart,
     };
     pet.addScript('sql.sh', renderSqlScript(o));
     pet.addScript('mysqld.sh', renderServerScript(o));
@@ -482,11 +536,22 @@ export class StatefulMySql extends Construct {
       mountWritable(source);
     }
 
+    // A new configuration rolls the pods: init-config copies my.cnf at pod start only.
+    this.statefulSet.podMetadata.addAnnotation('cdk8s-stateful/config-hash',
+      Lazy.any({ produce: () => configHash(this.configMap.data) }) as unknown as string);
+
     // ---- client Services ----------------------------------------------------------------
     this.primaryService = pet.addClientService('primary', { ordinal: ordinalsStart, portNames: ['mysql'] });
     this.readService = pet.addClientService('read', { portNames: ['mysql'] });
   }
 
+}
+
+/** A short hash of a ConfigMap's data, keys in code-point order (independent of the locale). */
+function configHash(data: Record<string, string>): string {
+  const hash = createHash('sha256');
+  for (const k of Object.keys(data).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) hash.update(`${k}\0${data[k]}\0`);
+  return hash.digest('hex').slice(0, 16);
 }
 
 function probe(mode: string, period: number, failures: number): kplus.Probe {

@@ -495,6 +495,7 @@ const account = fc.stringMatching(/^[a-z][a-z0-9_]{0,15}$/);
 export const mysqlPropsSpec: PropsSpec<StatefulMySqlProps> = {
   flavor: space(fc.constantFrom(MySqlFlavor.MYSQL, MySqlFlavor.MARIADB), junkEnum()),
   image: space(fc.constantFrom('mysql:8.4', 'mariadb:10.11', 'mariadb:11.4', 'mysql:8.0'), junkString()),
+  version: space(fc.constantFrom('8.4', '8.0.36', '10.11', '11.4'), fc.oneof(junkString(), fc.constantFrom('5.7', '10.6', '9.0'))),
   name: space(dnsName(52), fc.oneof(junkString(), fc.stringMatching(/^[a-z]{53,60}$/))),
   namespace: space(fc.constantFrom('default', 'db', 'prod'), junkString()),
   clusterDomain: space(fc.constantFrom('cluster.local', 'k8s.example.com'), junkString()),
@@ -534,6 +535,20 @@ export function coherentMySql(p: StatefulMySqlProps): StatefulMySqlProps {
   if (out.clonePort === (p.port ?? 3306)) delete out.clonePort;
   if (p.image !== undefined && !p.image.startsWith((p.flavor ?? MySqlFlavor.MYSQL) === MySqlFlavor.MYSQL ? 'mysql' : 'mariadb')) delete out.image;
   if (p.user === undefined || p.userPassword === undefined || p.user === (p.replicationUser ?? 'repl')) {
+    delete out.user;
+    delete out.userPassword;
+  }
+  // A version for an image whose tag says none, matching the flavour.
+  if (out.version !== undefined) {
+    const mysql = (p.flavor ?? MySqlFlavor.MYSQL) === MySqlFlavor.MYSQL;
+    out.image = 'registry.example.com/team/db:prod';
+    if (mysql !== ['8.4', '8.0.36'].includes(out.version)) out.version = mysql ? '8.4' : '10.11';
+  }
+  // Unset passwords come from the Secret of a set one: a literal password alone cannot lend it.
+  const given = [out.rootPassword, out.replicationPassword, out.userPassword].filter(c => c !== undefined) as Credentials[];
+  if ((out.rootPassword === undefined || out.replicationPassword === undefined) && given.length > 0 && given.every(c => c.createsSecret)) {
+    delete out.rootPassword;
+    delete out.replicationPassword;
     delete out.user;
     delete out.userPassword;
   }

@@ -90,8 +90,10 @@ export class FakeCluster {
     this.subnet = (process.pid * 7 + clusterCount) % 250;
     this.id = `c8s${process.pid % 100000}x${clusterCount}`;
     this.nodeNs = `${this.id}-node`;
-    // Not under /tmp: a container that mounts a volume at /tmp would hide the volumes' sources.
-    this.root = fs.mkdtempSync(path.join(fs.existsSync('/var/tmp') ? '/var/tmp' : os.tmpdir(), 'kubelet-'));
+    // Not under /tmp or /run: a container may mount a volume over those (an emptyDir at
+    // /tmp, a read-only root's tmpfs), which would hide the sources of its other mounts.
+    const base = ['/tmp', '/run'].some(d => os.tmpdir() === d || os.tmpdir().startsWith(`${d}/`)) && fs.existsSync('/var/tmp') ? '/var/tmp' : os.tmpdir();
+    this.root = fs.mkdtempSync(path.join(base, 'kubelet-'));
     fs.chmodSync(this.root, 0o755);
     this.hostsFile = path.join(this.root, 'hosts');
     this.resolvFile = path.join(this.root, 'resolv.conf');
@@ -167,7 +169,9 @@ export class FakeCluster {
 
   /** Every ClusterIP Service the namespace has, with a stable fake cluster IP. */
   public clusterIpServices(ns: string): Array<{ name: string; ip: string; ports: Array<{ name?: string; port: number; protocol: string }> }> {
-    const out: Array<{ name: string; ip: string; ports: Array<{ name?: string; port: number; protocol: string }> }> = [{ name: 'kubernetes', ip: '198.19.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP' }] }];
+    const out: Array<{ name: string; ip: string; ports: Array<{ name?: string; port: number; protocol: string }> }> = [
+      { name: 'kubernetes', ip: '198.19.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP' }] },
+    ];
     let n = 10;
     for (const svc of this.docs.filter(x => x.kind === 'Service')) {
       n++;
@@ -220,6 +224,14 @@ function quantityBytes(q: string): number {
   if (!m) throw new Error(`bad quantity ${q}`);
   const units: Record<string, number> = { '': 1, 'k': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12, 'Ki': 1024, 'Mi': 1024 ** 2, 'Gi': 1024 ** 3, 'Ti': 1024 ** 4, 'm': 1e-3 };
   return Number(m[1]) * units[m[2]];
+}
+
+/** A mount path with the symlinks of its existing ancestors resolved (`/var/run/x` → `/run/x` on Debian). */
+function realTarget(target: string): string {
+  let dir = target;
+  const rest: string[] = [];
+  while (dir !== '/' && !fs.existsSync(dir)) { rest.unshift(path.basename(dir)); dir = path.dirname(dir); }
+  try { return path.join(fs.realpathSync(dir), ...rest); } catch { return target; }
 }
 
 function sh(cmd: string): void {
@@ -467,7 +479,7 @@ export class FakePod {
       let src = this.volumeDir(m.name);
       if (m.subPath) { src = path.join(src, m.subPath); fs.mkdirSync(src, { recursive: true }); }
       const vol = (this.spec.volumes ?? []).find((v: any) => v.name === m.name);
-      mounts.push([src, m.mountPath, !!m.readOnly || !!vol?.configMap || !!vol?.secret || !!vol?.downwardAPI]);
+      mounts.push([src, realTarget(m.mountPath), !!m.readOnly || !!vol?.configMap || !!vol?.secret || !!vol?.downwardAPI]);
     }
     // Mount points are made on the host first (empty directories), then bound in this namespace only.
     for (const [src, target, ro] of mounts) bind(src, target, ro);
@@ -489,12 +501,19 @@ export class FakePod {
     if (roRoot) {
       // Read-only root: every mount of the host becomes read-only except the container's volumes.
       lines.push('mount -o remount,bind,ro / 2>/dev/null || mount --bind / / && mount -o remount,bind,ro /');
-      lines.push('mount -t tmpfs -o ro,size=1k tmpfs /tmp', 'mount -t tmpfs -o ro,size=1k tmpfs /run');
-      for (const [src, target, ro] of mounts) {
-        if (!target.startsWith('/tmp') && !target.startsWith('/run')) continue;
-        bind(src, target, ro);
-        // Bound from the now read-only root: a writable volume must be made writable again.
-        if (!ro) lines.push(`mount -o remount,bind,rw ${shq(target)}`);
+      // A read-only tmpfs over /tmp and /run, unless a volume is mounted there; the tmpfs
+      // stays writable until the volumes under it have their mount points.
+      for (const dir of ['/tmp', '/run']) {
+        const exact = mounts.filter(([, target]) => target === dir);
+        const under = mounts.filter(([, target]) => target.startsWith(`${dir}/`));
+        if (exact.length > 0) continue; // bound above, before the root became read-only
+        lines.push(`mount -t tmpfs -o size=1k tmpfs ${dir}`);
+        for (const [src, target, ro] of under) {
+          // A bind from the now read-only root is read-only: set the volume's own mode.
+          bind(src, target, ro);
+          lines.push(`mount -o remount,bind,${ro ? 'ro' : 'rw'} ${shq(target)}`);
+        }
+        lines.push(`mount -o remount,ro,size=1k tmpfs ${dir}`);
       }
     }
     const uid = sc.runAsUser ?? 0;
