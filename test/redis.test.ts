@@ -1,3 +1,5 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
@@ -5,7 +7,7 @@ import { Node } from 'constructs';
 import {
   ClaimRetentionPolicy, Credentials, PetService, PodSpreading, RedisAppendFsync, RedisEvictionPolicy, StatefulRedis, StatefulRedisProps,
 } from '../src';
-import { byKind, crossReference, Doc, one, shells, validateManifests } from './util/k8s';
+import { byKind, crossReference, Doc, hasCommand, one, shells, tmpDir, validateManifests } from './util/k8s';
 import { FakeCluster, kubeletMissing } from './util/kubelet';
 
 const PASSWORD = 's3cr"et \\ $HOME `x` \'q\' #1 \\x41';
@@ -356,6 +358,40 @@ describe('fails at construction with an error naming the prop', () => {
   test('fails when addDirective repeats a directive', () => {
     const redis = build({ extraConfig: { hz: '20' } });
     expect(() => redis.addDirective('hz', '10')).toThrow(/`extraConfig directive` "hz": is already set/);
+  });
+});
+
+describe('the generated scripts', () => {
+  const variants: StatefulRedisProps[] = [{}, { auth: false }, { image: 'redis:5-alpine' }, { image: 'valkey/valkey:8.0' }, { namespace: 'shop', port: 7000 }];
+
+  test('read no variable a Service link can produce (<SVC>_SERVICE_HOST, <SVC>_SERVICE_PORT*, <SVC>_PORT, <SVC>_PORT_*)', () => {
+    const linkable = /_SERVICE_HOST$|_SERVICE_PORT|_PORT$|_PORT_/;
+    for (const props of variants) {
+      for (const [file, text] of Object.entries(scripts(synth(props).docs)) as Array<[string, string]>) {
+        const read = [...text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map(m => m[1]);
+        expect(read.length).toBeGreaterThan(0);
+        expect({ file, linkable: read.filter(v => linkable.test(v)) }).toEqual({ file, linkable: [] });
+      }
+    }
+  });
+
+  test('parse in every shell and pass shellcheck (POSIX sh)', () => {
+    for (const props of variants) {
+      for (const [file, text] of Object.entries(scripts(synth(props).docs)) as Array<[string, string]>) {
+        const dir = tmpDir('redis-scripts-');
+        const path_ = path.join(dir, file);
+        fs.writeFileSync(path_, text);
+        for (const shell of shells()) {
+          const r = spawnSync(shell, shell === 'busybox' ? ['sh', '-n', path_] : ['-n', path_], { encoding: 'utf8' });
+          expect({ file, shell, status: r.status, stderr: r.stderr }).toEqual({ file, shell, status: 0, stderr: '' });
+        }
+        // SC3028: the core's ordinal preamble falls back to HOSTNAME, which the kubelet sets.
+        if (hasCommand('shellcheck')) {
+          const r = spawnSync('shellcheck', ['-s', 'sh', '-S', 'warning', '-e', 'SC3028', path_], { encoding: 'utf8' });
+          expect({ file, out: r.stdout }).toEqual({ file, out: '' });
+        }
+      }
+    }
   });
 });
 
