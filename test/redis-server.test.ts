@@ -11,6 +11,7 @@
  * acknowledged by `WAIT 2` is on every pod afterwards), a replica's volume is deleted
  * (it re-seeds), and a set-up step fails once (nothing written, then retried).
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
@@ -255,4 +256,66 @@ suite('StatefulRedis in the kubelet sandbox: the Secret key is empty, then set',
     expect(cli(primary, ['wait', '1', '10000'])).toBe('1');
     expect(cli(replica, ['get', 'k'])).toBe('v');
   }, 60_000);
+});
+
+/**
+ * Seed 002 as synthesized by examples/redis.ts (`redis:5-alpine`: the Redis 5 rendering),
+ * with the userland of an alpine image: `sh` and the tools the scripts use are busybox
+ * (first on PATH, as in the image), so the init, seed and probe scripts run in busybox ash.
+ */
+suite('examples/redis.ts (seed 002, redis:5-alpine) with a busybox userland', () => {
+  const APPLETS = ['sh', 'ash', 'timeout', 'od', 'grep', 'sed', 'tr', 'wc', 'head', 'tail', 'cut', 'cat', 'mv', 'rm', 'mkdir', 'rmdir',
+    'sleep', 'date', 'kill', 'ls', 'stat', 'id', 'printf', 'test', '[', 'nslookup', 'echo', 'true', 'false', 'env', 'expr'];
+  let bin: string;
+  let cluster: FakeCluster;
+  let pods: FakePod[];
+
+  beforeAll(() => {
+    // Outside /tmp: the sandbox mounts an empty tmpfs there for read-only roots.
+    bin = fs.mkdtempSync('/var/tmp/alpine-bin-');
+    fs.chmodSync(bin, 0o755);
+    const busybox = execFileSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).trim();
+    for (const a of APPLETS) fs.symlinkSync(busybox, path.join(bin, a));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const chart = require(path.join(__dirname, '..', 'examples', 'redis')).build(Testing.app());
+    const docs = Testing.synth(chart) as Doc[];
+    cluster = new FakeCluster(docs, {
+      secrets: { 'redis-auth': { password: PASSWORD } },
+      imageEnv: { PATH: `${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` },
+    });
+    pods = [];
+  });
+
+  afterAll(async () => {
+    await cluster?.destroy();
+    if (bin) fs.rmSync(bin, { recursive: true, force: true });
+  });
+
+  test('the scripts run in busybox ash', () => {
+    const r = cluster.pod('redis', 0).exec('redis-init', ['sh', '-c', 'readlink -f "$(command -v sh)"; readlink -f "$(command -v timeout)"']);
+    expect({ out: r.stdout, err: r.stderr }).toEqual({ out: expect.stringMatching(/^\S*busybox\n\S*busybox\n$/), err: '' });
+  });
+
+  test('both pods become Ready on empty volumes; a write reaches the replica', async () => {
+    for (const n of [0, 1]) {
+      pods.push(cluster.pod('redis', n));
+      await createReady(pods[n]);
+    }
+    expect(cli(pods[0], ['config', 'get', 'save'])).toBe('save\n3600 1 300 100 60 10000');
+    writeKeys(pods[0], 'seed002', 500);
+    expect(cli(pods[0], ['wait', '1', '10000'])).toBe('1');
+    expect(dbsize(pods[1])).toBe(500);
+  }, 60_000);
+
+  test('redis-0 loses its volume: it copies redis-1 first, in busybox ash; both pods keep every key', async () => {
+    const [primary, replica] = pods;
+    await primary.delete('SIGKILL');
+    primary.deleteClaim('redis-100m-pvc');
+    const init = await primary.init();
+    expect(init.map(r => r.stderr).join('')).toMatch(/redis-seed: copying the data of redis-1\.redis \(offset \d+, 500 keys\)/);
+    primary.start();
+    await until('redis-0 to be Ready', () => probe(primary, 'readiness').status === 0);
+    await until('redis-1 to follow redis-0 again', () => probe(replica, 'readiness').status === 0, 60_000);
+    expect([dbsize(primary), dbsize(replica)]).toEqual([500, 500]);
+  }, 90_000);
 });
