@@ -637,6 +637,7 @@ export class StatefulRedis extends Construct {
         server,
         cli,
         timeoutSeconds: SEED_TIMEOUT_SECONDS,
+        appendOnly,
       }), 'the first pod on an empty volume copies the data of the best peer before it serves as the primary')],
     });
     const seedPath = this.pet.addScript('redis-seed.sh', seedScript.render());

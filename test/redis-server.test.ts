@@ -321,3 +321,32 @@ suite('examples/redis.ts (seed 002, redis:5-alpine) with a busybox userland', ()
     expect([dbsize(primary), dbsize(replica)]).toEqual([500, 500]);
   }, 90_000);
 });
+
+suite('appendOnly turned on for data written without it (only dump.rdb on the volume)', () => {
+  const clusters: FakeCluster[] = [];
+  afterAll(async () => { for (const c of clusters) await c.destroy(); });
+
+  test('the primary converts dump.rdb to the AOF before it serves: no key lost (the server alone would start empty)', async () => {
+    const props = { replicas: 1, credentials: Credentials.fromPassword(PASSWORD) };
+    const before = new FakeCluster(synth({ ...props, appendOnly: false }));
+    clusters.push(before);
+    const old = before.pod('cache', 0);
+    await createReady(old);
+    writeKeys(old, 'rdb', 300);
+    await old.delete('SIGTERM'); // saves dump.rdb (RDB rules are on)
+    expect(fs.readdirSync(old.claimDir('data'))).toContain('dump.rdb');
+    expect(fs.readdirSync(old.claimDir('data'))).not.toContain('appendonlydir');
+    // The same volume under the new pod template (appendonly yes).
+    const after = new FakeCluster(synth(props));
+    clusters.push(after);
+    const pod = after.pod('cache', 0);
+    fs.cpSync(old.claimDir('data'), pod.claimDir('data'), { recursive: true, preserveTimestamps: true });
+    const init = await pod.init();
+    pod.start();
+    await until('cache-0 to be Ready', () => probe(pod, 'readiness').status === 0);
+    expect(dbsize(pod)).toBe(300);
+    expect(init.map(r => r.stderr).join('')).toContain('redis-seed: appendonly is on but the volume has only dump.rdb: converting it to the AOF before cache-0 serves');
+    expect(cli(pod, ['config', 'get', 'appendonly'])).toBe('appendonly\nyes');
+    expect(fs.readdirSync(pod.claimDir('data'))).toContain('appendonlydir');
+  }, 60_000);
+});
