@@ -267,7 +267,7 @@ suite('StatefulRedis in the kubelet sandbox: the Secret key is empty, then set',
  */
 suite('examples/redis.ts (seed 002, redis:5-alpine) with a busybox userland', () => {
   const APPLETS = ['sh', 'ash', 'timeout', 'od', 'grep', 'sed', 'tr', 'wc', 'head', 'tail', 'cut', 'cat', 'mv', 'rm', 'mkdir', 'rmdir',
-    'sleep', 'date', 'kill', 'ls', 'stat', 'id', 'printf', 'test', '[', 'nslookup', 'echo', 'true', 'false', 'env', 'expr'];
+    'sleep', 'date', 'kill', 'cp', 'ls', 'stat', 'id', 'printf', 'test', '[', 'nslookup', 'echo', 'true', 'false', 'env', 'expr'];
   let bin: string;
   let cluster: FakeCluster;
   let pods: FakePod[];
