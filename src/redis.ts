@@ -388,6 +388,13 @@ const SEED_TIMEOUT_SECONDS = 1800;
  * 0600 file there. The password is never in a ConfigMap, on a command line or on the
  * data volume.
  *
+ * An empty volume never wins over peers that hold data: a second init container
+ * (`redis-seed`, with the server's resources and the data claim) lets the first pod, when
+ * its volume is empty while a peer holds data, copy the best peer (highest replication
+ * offset) before it serves as the primary; a peer that exists but does not answer fails
+ * the step, and the kubelet retries. The server version (from the image tag, or `version`)
+ * decides the `redis.conf` syntax (Redis 5.0.3 to 8.x, Valkey 7.2 to 8.x).
+ *
  * @see https://redis.io/docs/latest/operate/oss_and_stack/management/replication/
  */
 export class StatefulRedis extends Construct {
