@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, Chart, Duration, Size, Testing } from 'cdk8s';
@@ -6,7 +7,8 @@ import { Node } from 'constructs';
 import {
   ClaimRetentionPolicy, Credentials, PetService, PodSpreading, RedisAppendFsync, RedisEvictionPolicy, StatefulRedis, StatefulRedisProps,
 } from '../src';
-import { byKind, crossReference, Doc, one, runScript, shells, tmpDir, validateManifests } from './util/k8s';
+import { byKind, crossReference, Doc, hasCommand, one, shells, tmpDir, validateManifests } from './util/k8s';
+import { FakeCluster, kubeletMissing } from './util/kubelet';
 
 const PASSWORD = 's3cr"et \\ $HOME `x` \'q\' #1 \\x41';
 
@@ -145,7 +147,7 @@ describe('defaults: new StatefulRedis(chart, "cache")', () => {
     });
     expect(main(docs).livenessProbe.exec.command).toEqual(['sh', '/opt/cdk8s-stateful/scripts/redis-probe.sh', 'liveness']);
     expect(main(docs).volumeMounts).toContainEqual({ name: 'scripts', mountPath: '/opt/cdk8s-stateful/scripts', readOnly: true });
-    expect(Object.keys(scripts(docs)).sort()).toEqual(['redis-init.sh', 'redis-probe.sh']);
+    expect(Object.keys(scripts(docs)).sort()).toEqual(['redis-init.sh', 'redis-probe.sh', 'redis-seed.sh']);
   });
 
   test('resources, PDB, anti-affinity, graceful shutdown', () => {
@@ -212,7 +214,9 @@ describe('props', () => {
     expect(directives(config(docs)['redis.conf'])).toContain('port 7000');
     expect(config(docs)['replica.conf']).toContain('replicaof cache-0.cache 7000\n');
     expect(one(docs, 'Service', 'cache-primary').spec.ports[0]).toMatchObject({ port: 7000, targetPort: 7000 });
-    expect(scripts(docs)['redis-probe.sh']).toContain('PORT="${REDIS_PORT:-7000}"');
+    expect(scripts(docs)['redis-probe.sh']).toContain('TCP=7000\n');
+    expect(scripts(docs)['redis-seed.sh']).toContain('TCP=7000\n');
+    expect(scripts(docs)['redis-seed.sh']).toContain("PEERS='cache-1.cache cache-2.cache cache-3.cache cache-4.cache'\n");
   });
 
   test('a single pod: no PodDisruptionBudget, still the primary', () => {
@@ -357,92 +361,137 @@ describe('fails at construction with an error naming the prop', () => {
   });
 });
 
-describe('the init script, executed for ordinals 0, 1 and 2', () => {
-  const { docs } = synth({ credentials: Credentials.fromPassword(PASSWORD) });
-  const script = scripts(docs)['redis-init.sh'];
-  const data = config(docs);
+describe('the generated scripts', () => {
+  const variants: StatefulRedisProps[] = [{}, { auth: false }, { image: 'redis:5-alpine' }, { image: 'valkey/valkey:8.0' }, { namespace: 'shop', port: 7000 }];
 
-  function runInit(shell: string, podName: string, env: Record<string, string> = {}) {
-    const root = tmpDir('redis-init-');
-    const src = path.join(root, 'config');
-    fs.mkdirSync(src);
-    for (const [k, v] of Object.entries(data)) fs.writeFileSync(path.join(src, k), v as string);
-    const run = runScript(script, shell, {
-      POD_NAME: podName,
-      REDIS_PASSWORD: PASSWORD,
-      REDIS_CONFIG_SOURCE: src,
-      REDIS_CONF_DIR: path.join(root, 'etc'),
-      REDIS_DATA_DIR: path.join(root, 'data'),
-      ...env,
-    });
-    return { run, root, etc: path.join(root, 'etc') };
+  test('read no variable a Service link can produce (<SVC>_SERVICE_HOST, <SVC>_SERVICE_PORT*, <SVC>_PORT, <SVC>_PORT_*)', () => {
+    const linkable = /_SERVICE_HOST$|_SERVICE_PORT|_PORT$|_PORT_/;
+    for (const props of variants) {
+      for (const [file, text] of Object.entries(scripts(synth(props).docs)) as Array<[string, string]>) {
+        const read = [...text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map(m => m[1]);
+        expect(read.length).toBeGreaterThan(0);
+        expect({ file, linkable: read.filter(v => linkable.test(v)) }).toEqual({ file, linkable: [] });
+      }
+    }
+  });
+
+  test('parse in every shell and pass shellcheck (POSIX sh)', () => {
+    for (const props of variants) {
+      for (const [file, text] of Object.entries(scripts(synth(props).docs)) as Array<[string, string]>) {
+        const dir = tmpDir('redis-scripts-');
+        const path_ = path.join(dir, file);
+        fs.writeFileSync(path_, text);
+        for (const shell of shells()) {
+          const r = spawnSync(shell, shell === 'busybox' ? ['sh', '-n', path_] : ['-n', path_], { encoding: 'utf8' });
+          expect({ file, shell, status: r.status, stderr: r.stderr }).toEqual({ file, shell, status: 0, stderr: '' });
+        }
+        // SC3028: the core's ordinal preamble falls back to HOSTNAME, which the kubelet sets.
+        if (hasCommand('shellcheck')) {
+          const r = spawnSync('shellcheck', ['-s', 'sh', '-S', 'warning', '-e', 'SC3028', path_], { encoding: 'utf8' });
+          expect({ file, out: r.stdout }).toEqual({ file, out: '' });
+        }
+      }
+    }
+  });
+});
+
+const sandboxMissing = kubeletMissing();
+if (sandboxMissing.length && process.env.CI) {
+  test('the kubelet sandbox can run here (CI)', () => { throw new Error(`missing: ${sandboxMissing.join(', ')}`); });
+}
+
+/**
+ * The synthesized init script, executed by the kubelet stand-in in the init container
+ * redis-init of pods cache-0, cache-1 and cache-2 (its real mounts and env), with every shell.
+ */
+(sandboxMissing.length ? describe.skip : describe)('the init script, executed in the pods of ordinals 0, 1 and 2', () => {
+  const { docs } = synth({ credentials: Credentials.fromPassword(PASSWORD) });
+  const data = config(docs);
+  const SCRIPT = '/opt/cdk8s-stateful/scripts/redis-init.sh';
+  let cluster: FakeCluster;
+  beforeAll(() => { cluster = new FakeCluster(docs); });
+  afterAll(async () => cluster?.destroy());
+
+  /** Runs redis-init with `shell` in pod cache-<n> on a clean /etc/redis; returns its outputs. */
+  function runInit(shell: string, n: number, env: Record<string, string> = {}) {
+    const p = cluster.pod('cache', n);
+    expect(p.exec('redis-init', ['sh', '-c', 'rm -rf /etc/redis/* /etc/redis/.[!.]*; true']).status).toBe(0);
+    const run = p.exec('redis-init', shell === 'busybox' ? ['busybox', 'sh', SCRIPT] : [shell, SCRIPT], { env });
+    const read = (f: string) => p.exec('redis-init', ['cat', `/etc/redis/${f}`]).stdout;
+    const files = p.exec('redis-init', ['ls', '-A', '/etc/redis']).stdout.split('\n').filter(Boolean).sort();
+    return { run, read, files, pod: p };
   }
 
   describe.each(shells())('with %s', (shell) => {
     test.each([0, 1, 2])('cache-%d gets its role, the common config, dir and the auth include', (n) => {
-      const { run, root, etc } = runInit(shell, `cache-${n}`);
+      const { run, read, files, pod: p } = runInit(shell, n);
       expect(run.stderr).toContain(`ordinal-init: pod cache-${n} has ordinal ${n}`);
       expect(run.status).toBe(0);
       const role = n === 0 ? 'primary' : 'replica';
-      expect(fs.readFileSync(path.join(etc, 'role'), 'utf8')).toBe(`${role}\n`);
-      const conf = fs.readFileSync(path.join(etc, 'redis.conf'), 'utf8');
+      expect(read('role')).toBe(`${role}\n`);
+      const conf = read('redis.conf');
       expect(conf).toBe([
         `# Written at pod start by the ordinal init container for cache-${n} (ordinal ${n}, ${role}).`,
         data['redis.conf'].trimEnd(),
-        `dir "${path.join(root, 'data')}"`,
+        'dir "/data"',
         data[`${role}.conf`].trimEnd(),
-        `include "${path.join(etc, 'auth.conf')}"`,
+        'include "/etc/redis/auth.conf"',
         '',
       ].join('\n'));
       expect(conf.includes('replicaof cache-0.cache 6379')).toBe(n !== 0);
       expect(conf).not.toContain('s3cr');
       // The password file: owner-only, both directives, every byte hex-escaped and decodable.
-      const auth = path.join(etc, 'auth.conf');
-      expect(fs.statSync(auth).mode % 0o1000).toBe(0o600);
-      const lines = fs.readFileSync(auth, 'utf8').trimEnd().split('\n');
+      expect(p.exec('redis-init', ['stat', '-c', '%a', '/etc/redis/auth.conf']).stdout.trim()).toBe('600');
+      const lines = read('auth.conf').trimEnd().split('\n');
       expect(lines.map(l => l.split(' ')[0])).toEqual(['requirepass', 'masterauth']);
       for (const l of lines) expect(decodeHex(l.slice(l.indexOf(' ') + 1))).toBe(PASSWORD);
-      expect(fs.readdirSync(etc).sort()).toEqual(['auth.conf', 'redis.conf', 'role']);
+      expect(files).toEqual(['auth.conf', 'redis.conf', 'role']);
     });
 
     test('without POD_NAME the ordinal comes from the host name', () => {
-      const { run, etc } = runInit(shell, '', { HOSTNAME: 'cache-2.cache.default.svc.cluster.local' });
+      const { run, read } = runInit(shell, 2, { POD_NAME: '' });
       expect(run.status).toBe(0);
-      expect(fs.readFileSync(path.join(etc, 'role'), 'utf8')).toBe('replica\n');
-      expect(fs.readFileSync(path.join(etc, 'redis.conf'), 'utf8')).toContain('for cache-2 (ordinal 2, replica)');
+      expect(read('role')).toBe('replica\n');
+      expect(read('redis.conf')).toContain('for cache-2 (ordinal 2, replica)');
     });
 
     test('a non-ASCII password survives the escaping', () => {
       const pw = 'pässwörd—密码 "\\';
-      const { run, etc } = runInit(shell, 'cache-1', { REDIS_PASSWORD: pw });
+      const { run, read } = runInit(shell, 1, { REDIS_PASSWORD: pw });
       expect(run.status).toBe(0);
-      const first = fs.readFileSync(path.join(etc, 'auth.conf'), 'utf8').split('\n')[0];
+      const first = read('auth.conf').split('\n')[0];
       expect(decodeHex(first.slice('requirepass '.length))).toBe(pw);
     });
 
-    test('refuses an empty password and a pod of another StatefulSet', () => {
-      let r = runInit(shell, 'cache-0', { REDIS_PASSWORD: '' });
-      expect(r.run.status).not.toBe(0);
-      expect(r.run.stderr).toContain('REDIS_PASSWORD is empty');
-      expect(fs.existsSync(path.join(r.etc, 'redis.conf'))).toBe(false);
-      r = runInit(shell, 'other-0');
-      expect(r.run.status).not.toBe(0);
-      expect(r.run.stderr).toContain("pod name 'other-0' is not <cache>-<ordinal>");
+    test('an empty password fails closed: no output at all, not even the role', () => {
+      const first = runInit(shell, 0);
+      expect(first.files).toContain('role');
+      // A second start of the pod (the emptyDir kept) with the Secret key emptied.
+      const p = first.pod;
+      const run = p.exec('redis-init', shell === 'busybox' ? ['busybox', 'sh', SCRIPT] : [shell, SCRIPT], { env: { REDIS_PASSWORD: '' } });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain('REDIS_PASSWORD is empty');
+      expect(p.exec('redis-init', ['ls', '/etc/redis']).stdout).not.toMatch(/^role$/m);
     });
   });
 
-  test('without auth no password file is written or included', () => {
-    const open = synth({ auth: false }).docs;
-    const root = tmpDir('redis-init-');
-    const src = path.join(root, 'config');
-    fs.mkdirSync(src);
-    for (const [k, v] of Object.entries(config(open))) fs.writeFileSync(path.join(src, k), v as string);
-    const run = runScript(scripts(open)['redis-init.sh'], 'sh', {
-      POD_NAME: 'cache-2', REDIS_CONFIG_SOURCE: src, REDIS_CONF_DIR: path.join(root, 'etc'), REDIS_DATA_DIR: path.join(root, 'data'),
-    });
-    expect(run.status).toBe(0);
-    expect(fs.readdirSync(path.join(root, 'etc')).sort()).toEqual(['redis.conf', 'role']);
-    expect(fs.readFileSync(path.join(root, 'etc', 'redis.conf'), 'utf8')).not.toMatch(/^include /m);
+  test('a pod of another StatefulSet is refused', () => {
+    const p = cluster.pod('cache', 1);
+    const run = p.exec('redis-init', ['sh', SCRIPT], { env: { POD_NAME: 'other-0' } });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain("pod name 'other-0' is not <cache>-<ordinal>");
+  });
+
+  test('without auth no password file is written or included', async () => {
+    const open = new FakeCluster(synth({ auth: false }).docs);
+    try {
+      const p = open.pod('cache', 2);
+      await p.init();
+      expect(p.exec('redis', ['ls', '-A', '/etc/redis']).stdout.split('\n').filter(Boolean).sort()).toEqual(['redis.conf', 'role']);
+      expect(p.exec('redis', ['cat', '/etc/redis/redis.conf']).stdout).not.toMatch(/^include /m);
+    } finally {
+      await open.destroy();
+    }
   });
 });
 

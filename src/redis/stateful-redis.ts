@@ -2,8 +2,9 @@ import { createHash } from 'crypto';
 import { Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ClaimRetentionPolicy, Credentials, OrdinalStep, PetService, PodSpreading, StaticVolumesOptions } from '../core';
-import { renderInitStep, renderProbeScript } from './scripts';
+import { ClaimRetentionPolicy, Credentials, OrdinalScript, OrdinalStep, PetService, PodSpreading, StaticVolumesOptions } from '../core';
+import { renderInitStep, renderProbeScript, renderSeedStep } from './scripts';
+import { atLeast, describeVersion, parseRedisImage, parseVersionProp, RedisServerVersion, SUPPORTED_RANGE, unsupportedReason } from './versions';
 import { assertSize } from '../core/sizes';
 import { assertDnsLabel, assertInteger, assertOneOf, assertPort, assertServiceName, propError } from '../core/validate';
 
@@ -108,11 +109,26 @@ export interface StatefulRedisProps {
   readonly replicas?: number;
 
   /**
-   * The official Redis image (any 7.x or 8.x tag, or a mirror of it).
+   * The server image: the official `redis` image (Redis 5.0.3 to 8.x), `valkey/valkey`
+   * (Valkey 7.2 to 8.x), or a mirror of either (`docker.io/library/redis:6.2.14`,
+   * `registry.example.com/mirror/redis:7`, `ghcr.io/valkey-io/valkey:8.0-alpine`). The
+   * server version is read from the tag; set `version` when the tag does not say it.
    *
    * @default "redis:7.4"
    */
   readonly image?: string;
+
+  /**
+   * The server version the image runs, e.g. `'6.2'`, `'5.0.14'` or `'8'`, for images whose
+   * tag does not say it (`latest`, a digest, a private name). It decides the `redis.conf`
+   * syntax: Redis 5.x and 6.x get no `bind` (all interfaces, their default), one `save`
+   * rule per line and no `shutdown-on-sigterm`. An image under a private name is taken
+   * as Redis (its binaries `redis-server`/`redis-cli`) unless its name contains `valkey`.
+   * A version outside Redis 5.0.3 to 8.x / Valkey 7.2 to 8.x is refused.
+   *
+   * @default - read from the image tag (an error asks for it when the tag does not say it)
+   */
+  readonly version?: string;
 
   /**
    * When the image is pulled.
@@ -343,7 +359,13 @@ const MANAGED: { [directive: string]: string } = {
   'maxmemory': '`maxmemory`',
   'maxmemory-policy': '`maxmemoryPolicy`',
   'shutdown-on-sigterm': '(SIGTERM shuts down gracefully, persisting data)',
+  'dbfilename': '(the init container recognises the data files by their default names)',
+  'appendfilename': '(the init container recognises the data files by their default names)',
+  'appenddirname': '(the init container recognises the data files by their default names)',
 };
+
+/** How long the seed init container waits for the copy of a peer's data. */
+const SEED_TIMEOUT_SECONDS = 1800;
 
 /**
  * Replicated Redis on a PetService: the first pod (ordinal 0) is the primary, every other
@@ -362,6 +384,13 @@ const MANAGED: { [directive: string]: string } = {
  * an emptyDir; with auth it also writes `requirepass`/`masterauth` from the Secret into a
  * 0600 file there. The password is never in a ConfigMap, on a command line or on the
  * data volume.
+ *
+ * An empty volume never wins over peers that hold data: a second init container
+ * (`redis-seed`, with the server's resources and the data claim) lets the first pod, when
+ * its volume is empty while a peer holds data, copy the best peer (highest replication
+ * offset) before it serves as the primary; a peer that exists but does not answer fails
+ * the step, and the kubelet retries. The server version (from the image tag, or `version`)
+ * decides the `redis.conf` syntax (Redis 5.0.3 to 8.x, Valkey 7.2 to 8.x).
  *
  * @see https://redis.io/docs/latest/operate/oss_and_stack/management/replication/
  */
@@ -388,6 +417,8 @@ export class StatefulRedis extends Construct {
   public readonly port: number;
   /** The image. */
   public readonly image: string;
+  /** The server and version the configuration is rendered for, e.g. `Redis 7.4`, `Redis 5`, `Valkey 8.0`. */
+  public readonly serverVersion: string;
   /** The write Service's host name: `<name>-primary` plus `.<namespace>.svc.<domain>` when the namespace is set. */
   public readonly primaryHost: string;
   /** The read Service's host name: `<name>-read` plus `.<namespace>.svc.<domain>` when the namespace is set. */
@@ -410,6 +441,12 @@ export class StatefulRedis extends Construct {
     this.replicas = assertInteger(C, 'replicas', props.replicas ?? 3, 1, 1000);
     this.port = assertPort(C, 'port', props.port ?? 6379);
     this.image = props.image ?? DEFAULT_IMAGE;
+    if (typeof this.image !== 'string' || this.image.trim().length === 0) throw propError(C, 'image', this.image, 'must be an image reference, e.g. redis:7.4');
+    const version = resolveVersion(this.image, props.version);
+    this.serverVersion = describeVersion(version);
+    const modern = atLeast(version, 7);
+    const server = version.flavor === 'valkey' ? 'valkey-server' : 'redis-server';
+    const cli = version.flavor === 'valkey' ? 'valkey-cli' : 'redis-cli';
     const auth = props.auth ?? true;
     if (typeof auth !== 'boolean') throw propError(C, 'auth', auth, 'must be true or false');
     this._auth = auth;
@@ -446,7 +483,7 @@ export class StatefulRedis extends Construct {
     if (props.appendFsync !== undefined && !appendOnly) {
       throw propError(C, 'appendFsync', props.appendFsync, 'only applies with `appendOnly: true`');
     }
-    const save = props.rdbSnapshots === undefined ? '3600 1 300 100 60 10000' : renderSaveRules(props.rdbSnapshots);
+    const save = props.rdbSnapshots === undefined ? ['3600 1', '300 100', '60 10000'] : renderSaveRules(props.rdbSnapshots);
 
     // ---- the core -------------------------------------------------------------------------
     const uid = props.runAsUser ?? 999;
@@ -462,7 +499,7 @@ export class StatefulRedis extends Construct {
       image: this.image,
       imagePullPolicy: props.imagePullPolicy,
       containerName: 'redis',
-      args: ['redis-server', `${CONF_DIR}/redis.conf`],
+      args: [server, `${CONF_DIR}/redis.conf`],
       ports: [{ name: 'redis', port: this.port }],
       readiness: kplus.Probe.fromCommand(['sh', PROBE_PATH, 'readiness'], {
         initialDelaySeconds: Duration.seconds(5),
@@ -523,18 +560,23 @@ export class StatefulRedis extends Construct {
     this.readHost = this.pet.hostFor(this.readService.name);
 
     // ---- configuration --------------------------------------------------------------------
+    // Redis 7.0 introduced `bind *` / the optional `-` prefix, several rules on one `save`
+    // line and `shutdown-on-sigterm`: Redis 5.x and 6.x stop at start on any of them
+    // ("Bad directive or wrong number of arguments"). Without `bind` they listen on every
+    // interface (IPv6 only where the kernel has it), which is what `bind * -::*` says.
     this._directives.push(
       ['port', String(this.port)],
-      ['bind', '* -::*'],
+      ...(modern ? [['bind', '* -::*'] as [string, string]] : []),
       ['protected-mode', auth ? 'yes' : 'no'],
       ['daemonize', 'no'],
       ['logfile', '""'],
       ['appendonly', appendOnly ? 'yes' : 'no'],
       ...(appendOnly ? [['appendfsync', fsync] as [string, string]] : []),
-      ['save', save],
+      ...(modern || save.length === 0 ? [['save', save.length === 0 ? '""' : save.join(' ')] as [string, string]]
+        : save.map(rule => ['save', rule] as [string, string])),
       ...(maxmemoryKib !== undefined ? [['maxmemory', redisSize(maxmemoryKib)] as [string, string]] : []),
       ['maxmemory-policy', policy],
-      ['shutdown-on-sigterm', 'default'],
+      ...(modern ? [['shutdown-on-sigterm', 'default'] as [string, string]] : []),
     );
     for (const [k, v] of Object.entries(props.extraConfig ?? {})) this.addDirective(k, v);
 
@@ -568,6 +610,8 @@ export class StatefulRedis extends Construct {
       passwordEnv = kplus.EnvValue.fromSecretValue({ secret: bound.secret, key: bound.key });
       // redis-cli (probes, `kubectl exec … redis-cli`) reads REDISCLI_AUTH: never `-a`.
       this.container.env.addVariable('REDISCLI_AUTH', passwordEnv);
+      // valkey-cli 8 reads VALKEYCLI_AUTH (7.2 still REDISCLI_AUTH).
+      if (version.flavor === 'valkey') this.container.env.addVariable('VALKEYCLI_AUTH', passwordEnv);
     }
 
     // ---- per-ordinal init, probes ------------------------------------------------------------
@@ -581,7 +625,43 @@ export class StatefulRedis extends Construct {
     });
     if (passwordEnv) init.env.addVariable('REDIS_PASSWORD', passwordEnv);
 
-    this.pet.addScript(PROBE_SCRIPT, renderProbeScript(this.name, this.port, CONF_DIR));
+    // redis-seed: an empty volume on the first pod never wins over peers that hold data. It
+    // may run a temporary server holding the whole data set: the server's resources.
+    const peers: string[] = [];
+    for (let i = 1; i < this.replicas; i++) peers.push(this.pet.podHost(first + i));
+    const seedScript = new OrdinalScript({
+      statefulSetName: this.name,
+      ordinalsStart: first,
+      steps: [OrdinalStep.shell(renderSeedStep({
+        confDir: CONF_DIR,
+        dataDir: DATA_DIR,
+        port: this.port,
+        peers,
+        primaryPodHost: this.primaryPodHost,
+        server,
+        cli,
+        timeoutSeconds: SEED_TIMEOUT_SECONDS,
+        appendOnly,
+      }), 'the first pod on an empty volume copies the data of the best peer before it serves as the primary')],
+    });
+    const seedPath = this.pet.addScript('redis-seed.sh', seedScript.render());
+    const seed = this.pet.addInitContainer({
+      name: 'redis-seed',
+      image: this.image,
+      imagePullPolicy: props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      command: ['sh', seedPath],
+      envVariables: { POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME) },
+      resources,
+    });
+    if (passwordEnv) {
+      seed.env.addVariable('REDISCLI_AUTH', passwordEnv);
+      if (version.flavor === 'valkey') seed.env.addVariable('VALKEYCLI_AUTH', passwordEnv);
+    }
+    this.pet.mountScripts(seed);
+    this.pet.mountClaim(seed, props.storageClaimName ?? 'data', DATA_DIR);
+    seed.mount(CONF_DIR, init.mounts.find(m => m.path === CONF_DIR)!.volume);
+
+    this.pet.addScript(PROBE_SCRIPT, renderProbeScript(this.name, this.port, CONF_DIR, cli));
     this.pet.mountScripts(this.container);
   }
 
@@ -636,9 +716,32 @@ function redisSize(kib: number): string {
   return `${kib}kb`;
 }
 
-function renderSaveRules(rules: RedisSnapshotRule[]): string {
+/** The server version: the `version` prop, else the image tag; refused outside the supported range. */
+function resolveVersion(image: string, versionProp: string | undefined): RedisServerVersion {
+  const parsed = parseRedisImage(image);
+  const flavor = parsed.flavor ?? (/valkey/i.test(image) ? 'valkey' : 'redis');
+  let v: { major: number; minor?: number; patch?: number } | undefined;
+  if (versionProp !== undefined) {
+    v = typeof versionProp === 'string' ? parseVersionProp(versionProp) : undefined;
+    if (!v) throw propError(C, 'version', versionProp, 'must be a server version such as \'7.4\', \'6.2\' or \'5.0.14\'');
+  } else if (parsed.flavor && parsed.version) {
+    v = parsed.version;
+  } else {
+    throw propError(C, 'image', image,
+      `does not say its server version (${parsed.flavor ? 'no version in the tag' : 'not an official redis or valkey image name'}); set \`version\` (e.g. version: '7.4'); supported: ${SUPPORTED_RANGE}`);
+  }
+  const version: RedisServerVersion = { flavor, ...v };
+  const why = unsupportedReason(version);
+  if (why) {
+    throw propError(C, versionProp !== undefined ? 'version' : 'image', versionProp ?? image,
+      `is ${describeVersion(version)}${versionProp !== undefined ? ` (image ${image})` : ''}, which StatefulRedis does not support (${why}); supported: ${SUPPORTED_RANGE}`);
+  }
+  return version;
+}
+
+function renderSaveRules(rules: RedisSnapshotRule[]): string[] {
   if (!Array.isArray(rules)) throw propError(C, 'rdbSnapshots', rules, 'must be a list of { interval, changes } rules ([] turns RDB snapshots off)');
-  if (rules.length === 0) return '""';
+  if (rules.length === 0) return [];
   return rules.map((r, i) => {
     let ms = NaN;
     try {
@@ -651,5 +754,5 @@ function renderSaveRules(rules: RedisSnapshotRule[]): string {
     }
     const changes = assertInteger(C, `rdbSnapshots[${i}].changes`, r.changes, 1, 2 ** 31 - 1);
     return `${ms / 1000} ${changes}`;
-  }).join(' ');
+  });
 }

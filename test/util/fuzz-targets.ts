@@ -398,6 +398,7 @@ export const redisPropsSpec: PropsSpec<StatefulRedisProps> = {
   labels: space(validLabels, junkLabels),
   replicas: space(fc.integer({ min: 1, max: 6 }), junkNumber(1, 1000)),
   image: space(fc.constantFrom('redis:7.4', 'redis:7.2-alpine', 'valkey/valkey:8'), junkString()),
+  version: space(fc.constantFrom('5.0', '6.2', '7.4', '8.0'), fc.oneof(junkString(), fc.constantFrom('4.0', '9.0', '5.0.2', 'latest'))),
   imagePullPolicy: space(fc.constantFrom(...Object.values(kplus.ImagePullPolicy)), junkEnum()),
   port: space(fc.oneof(fc.constant(6379), validPort), junkPort),
   auth: space(fc.boolean(), fc.constantFrom('yes' as any, 1 as any)),
@@ -453,6 +454,7 @@ export function coherentRedis(p: StatefulRedisProps): StatefulRedisProps {
   const replicas = p.replicas ?? 3;
   if (p.auth === false) delete out.credentials;
   if (p.appendOnly === false) delete out.appendFsync;
+  if (p.version !== undefined && /valkey/.test(p.image ?? '')) out.version = '8.0';
   if (!(p.disruptionBudget ?? replicas > 1) || (p.maxUnavailable ?? 1) > replicas) delete out.maxUnavailable;
   if (p.storageStaticVolumes) {
     out.namespace ??= 'default';
