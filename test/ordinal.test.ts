@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Size, Testing } from 'cdk8s';
@@ -55,10 +56,17 @@ describe.each(SHELLS)('OrdinalScript executed with %s', (shell) => {
     expect(fs.readFileSync(`${dir}/conf/vars`, 'utf8')).toBe(`${ordinal} ${ordinal - start} ${first ? 1 : 0} ${previous}\n`);
   });
 
-  test('falls back to HOSTNAME and strips a domain (setHostnameAsFQDN)', () => {
+  test('without POD_NAME: the host name (uname -n, not the non-POSIX $HOSTNAME), a domain stripped (setHostnameAsFQDN)', () => {
+    if (process.getuid?.() !== 0) return; // a host name of its own needs a UTS namespace (root); CI runs as root
     const dir = prepare();
-    const run = runScript(scriptFor('web', 0, dir), shell, { HOSTNAME: 'web-2.web.default.svc.cluster.local' });
-    expect(run.status).toBe(0);
+    const file = path.join(dir, 'ordinal.sh');
+    fs.writeFileSync(file, scriptFor('web', 0, dir));
+    const argv = shell === 'busybox' ? ['busybox', 'sh', file] : [shell, file];
+    const r = spawnSync('unshare', ['--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', 'web-2.web.default.svc.cluster.local', ...argv], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOSTNAME: 'not-the-pod-0' }, encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('ordinal-init: pod web-2 has ordinal 2');
     expect(fs.readFileSync(`${dir}/conf/server-id.cnf`, 'utf8')).toBe('[mysqld]\nserver-id=102\n');
   });
 
