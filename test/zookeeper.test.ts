@@ -322,7 +322,8 @@ describe('scripts', () => {
     const init = scripts(synth().docs)['zk-init.sh'];
     function run(podName: string, dirs: { src: string; conf: string; data: string }) {
       const ordinal = podName.replace(/^zk-/, '');
-      return runScript(init, shell, { POD_NAME: podName, ORDINAL: ordinal, ZK_CONFIG_SOURCE: dirs.src, ZK_CONFIG_DIR: dirs.conf, ZK_DATA_DIR: dirs.data });
+      return runScript(init, shell,
+        { POD_NAME: podName, ORDINAL: ordinal, ZK_CONFIG_SOURCE: dirs.src, ZK_CONFIG_DIR: dirs.conf, ZK_DATA_DIR: dirs.data });
     }
     function layout(withConfig = true) {
       const root = tmpDir('zk-init-');
@@ -367,7 +368,8 @@ describe('scripts', () => {
       // Without the preamble's ORDINAL (or with junk in it) nothing is written.
       const noOrdinal = layout();
       for (const env of [{}, { ORDINAL: '1x' }] as Array<Record<string, string>>) {
-        const r4 = runScript(init, shell, { POD_NAME: 'zk-1', ZK_CONFIG_SOURCE: noOrdinal.src, ZK_CONFIG_DIR: noOrdinal.conf, ZK_DATA_DIR: noOrdinal.data, ...env });
+        const r4 = runScript(init, shell,
+          { POD_NAME: 'zk-1', ZK_CONFIG_SOURCE: noOrdinal.src, ZK_CONFIG_DIR: noOrdinal.conf, ZK_DATA_DIR: noOrdinal.data, ...env });
         expect(r4.status).not.toBe(0);
         expect(r4.stderr).toMatch(/ORDINAL/);
       }
