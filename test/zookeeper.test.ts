@@ -10,7 +10,14 @@ import * as kplus from 'cdk8s-plus-27';
 import { Credentials, StatefulZooKeeper, StatefulZooKeeperProps } from '../src';
 import { secretLeaks } from './util/fuzz';
 import { byKind, crossReference, Doc, hasCommand, one, runScript, shells, tmpDir, validateManifests } from './util/k8s';
-import { AUTH_STEP, INIT_STEP, PROBE_SCRIPT, START_SCRIPT } from '../src/zookeeper/scripts';
+
+/** The shipped script files (src/zookeeper/scripts/*.sh): what the pods run. */
+const SCRIPT_DIR = path.join(__dirname, '..', 'src', 'zookeeper', 'scripts');
+const shipped = (file: string) => fs.readFileSync(path.join(SCRIPT_DIR, file), 'utf8');
+const PROBE_SCRIPT = shipped('zk-probe.sh');
+const START_SCRIPT = shipped('zk-start.sh');
+const INIT_SCRIPT = shipped('zk-init.sh');
+const AUTH_SCRIPT = shipped('zk-auth.sh');
 
 function synth(props: StatefulZooKeeperProps = {}, id = 'zk'): { zk: StatefulZooKeeper; docs: Doc[] } {
   const chart = Testing.chart();
@@ -93,7 +100,8 @@ describe('defaults', () => {
 
   test('connectString: every server\'s stable name and client port', () => {
     expect(zk.connectString).toBe('zk-0.zk:2181,zk-1.zk:2181,zk-2.zk:2181');
-    expect(zk.serverHost(1)).toBe('zk-1.zk');
+    expect(zk.podHost(1)).toBe('zk-1.zk');
+    expect((zk as any).serverHost).toBeUndefined();
     expect(zk.serverId(2)).toBe(3);
   });
 
@@ -101,7 +109,24 @@ describe('defaults', () => {
     const init = podSpec(docs).initContainers[0];
     expect(init.name).toBe('zookeeper-init');
     expect(init.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual(['/data', '/mnt/zookeeper-config', '/opt/cdk8s-stateful/scripts', '/zookeeper-config']);
-    expect(scripts(docs)['zookeeper-init.sh']).toContain(INIT_STEP);
+    // The ordinal preamble (which exports POD_NAME and ORDINAL) runs the shipped zk-init.sh; no auth step without auth.
+    const ordinal = scripts(docs)['zookeeper-init.sh'];
+    expect(ordinal).toMatch(/^export POD_NAME STS_NAME ORDINAL /m);
+    expect(ordinal).toMatch(/^sh \/opt\/cdk8s-stateful\/scripts\/zk-init\.sh$/m);
+    expect(ordinal).not.toMatch(/zk-auth|ZK_DATA_DIR/);
+  });
+
+  test('the pods run the very files that ship: every script in the ConfigMap is a src/zookeeper/scripts file, byte for byte', () => {
+    const data = scripts(docs);
+    expect(Object.keys(data).sort()).toEqual(['zk-init.sh', 'zk-probe.sh', 'zk-start.sh', 'zookeeper-init.sh']);
+    for (const file of ['zk-init.sh', 'zk-probe.sh', 'zk-start.sh']) expect(data[file]).toBe(shipped(file));
+    const withAuth = scripts(synth({ auth: true }).docs);
+    expect(withAuth['zk-auth.sh']).toBe(AUTH_SCRIPT);
+    expect(withAuth['zookeeper-init.sh']).toMatch(/^sh \/opt\/cdk8s-stateful\/scripts\/zk-init\.sh\n(.*\n)?sh \/opt\/cdk8s-stateful\/scripts\/zk-auth\.sh$/m);
+  });
+
+  test('labels: app.kubernetes.io/name is the application, instance the StatefulSet', () => {
+    for (const d of docs) expect(d.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'zookeeper', 'app.kubernetes.io/instance': 'zk' });
   });
 });
 
@@ -128,6 +153,37 @@ describe('props', () => {
     expect(zooCfg(docs)).toContain('server.1=zk-0.zk-hs.coord.svc.k8s.example.com:2888:3888;2181');
     expect(zk.connectString.split(',')[2]).toBe('zk-2.zk-hs.coord.svc.k8s.example.com:2181');
     expect(zk.clientHost).toBe('zookeeper.coord.svc.k8s.example.com');
+  });
+
+  test('the namespace defaults to the Chart\'s: every object and host name follows it', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'coord' });
+    const zk = new StatefulZooKeeper(chart, 'zk', { auth: true, clientCredentials: Credentials.fromPassword('pw') });
+    const docs = Testing.synth(chart) as Doc[];
+    for (const d of docs) expect([d.kind, d.metadata.namespace]).toEqual([d.kind, 'coord']);
+    expect(zk.namespace).toBe('coord');
+    expect(zk.clientHost).toBe('zk-client.coord.svc.cluster.local');
+    expect(zk.podHost(0)).toBe('zk-0.zk.coord.svc.cluster.local');
+    expect(zooCfg(docs)).toContain('server.1=zk-0.zk.coord.svc.cluster.local:2888:3888;2181');
+  });
+
+  test('shared props reach the pod spec: rollout, Service links, sidecars and init containers (before ZooKeeper\'s)', () => {
+    const { docs } = synth({
+      partition: 2,
+      minReady: Duration.seconds(5),
+      revisionHistoryLimit: 4,
+      enableServiceLinks: true,
+      maxUnavailable: 1,
+      initContainers: [{ name: 'wait', image: 'busybox:1.36', command: ['true'] }],
+      sidecars: [{ name: 'exporter', image: 'exporter:1', portNumber: 9141 }],
+    });
+    const sts = one(docs, 'StatefulSet');
+    expect(sts.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 2 } });
+    expect(sts.spec.minReadySeconds).toBe(5);
+    expect(sts.spec.revisionHistoryLimit).toBe(4);
+    expect(podSpec(docs).enableServiceLinks).toBe(true);
+    expect(podSpec(docs).initContainers.map((c: any) => c.name)).toEqual(['wait', 'zookeeper-init']);
+    expect(podSpec(docs).containers.map((c: any) => c.name)).toEqual(['zookeeper', 'exporter']);
+    expect(podSpec(synth().docs).enableServiceLinks).toBe(false);
   });
 
   test('a separate transaction-log claim at /datalog', () => {
@@ -209,6 +265,13 @@ describe('errors name StatefulZooKeeper props', () => {
     [{ auth: true, clientUser: 'a-b' }, /StatefulZooKeeper: invalid `clientUser` "a-b": must be 1 to 64 letters, digits and '_'/],
     [{ auth: true, clientCredentials: 'hunter2' as any }, /StatefulZooKeeper: invalid `clientCredentials` "hunter2": must be Credentials/],
     [{ auth: 'yes' as any }, /StatefulZooKeeper: invalid `auth` "yes": must be true or false/],
+    [{ maxUnavailable: 2 }, /StatefulZooKeeper: invalid `maxUnavailable` 2: must be at most 1 for 3 servers .*loses the quorum/],
+    [{ replicas: 5, maxUnavailable: 3 }, /StatefulZooKeeper: invalid `maxUnavailable` 3: must be at most 2 for 5 servers/],
+    [{ replicas: 1, maxUnavailable: 1 }, /StatefulZooKeeper: invalid `maxUnavailable` 1: needs a PodDisruptionBudget/],
+    [{ partition: 4 }, /StatefulZooKeeper: invalid `partition` 4/],
+    [{ enableServiceLinks: 'no' as any }, /StatefulZooKeeper: invalid `enableServiceLinks` "no"/],
+    [{ sidecars: [{ name: 'zookeeper', image: 'busybox' }] }, /StatefulZooKeeper: invalid `sidecars\[0\]\.name` "zookeeper": must be unique/],
+    [{ initContainers: [{ name: 'zookeeper-init', image: 'busybox' }] }, /StatefulZooKeeper: invalid `initContainers\[0\]\.name` "zookeeper-init"/],
   ])('%j', (props, message) => {
     expect(() => new StatefulZooKeeper(Testing.chart(), 'zk', props)).toThrow(message);
   });
@@ -234,9 +297,8 @@ describe('scale 3 → 5: every member\'s server list changes, so every pod rolls
 });
 
 describe('scripts', () => {
-  // The init step runs after the core's ordinal preamble (which sets POD_NAME and ORDINAL, under set -eu).
-  const texts: Array<[string, string]> = [['zk-start.sh', START_SCRIPT], ['zk-probe.sh', PROBE_SCRIPT], ['init-step.sh', `#!/bin/sh\nset -eu\n${INIT_STEP}\n`],
-    ['auth-step.sh', `#!/bin/sh\nset -eu\n${AUTH_STEP}\n`]];
+  // The init steps run after the core's ordinal preamble, which exports POD_NAME and ORDINAL.
+  const texts: Array<[string, string]> = [['zk-start.sh', START_SCRIPT], ['zk-probe.sh', PROBE_SCRIPT], ['zk-init.sh', INIT_SCRIPT], ['zk-auth.sh', AUTH_SCRIPT]];
 
   const haveShellcheck = hasCommand('shellcheck');
   if (!haveShellcheck && process.env.CI) test('shellcheck is installed (CI)', () => { throw new Error('shellcheck missing'); });
@@ -257,9 +319,11 @@ describe('scripts', () => {
   });
 
   describe.each(shells())('the init script under %s', (shell) => {
-    const init = scripts(synth().docs)['zookeeper-init.sh'];
+    const init = scripts(synth().docs)['zk-init.sh'];
     function run(podName: string, dirs: { src: string; conf: string; data: string }) {
-      return runScript(init, shell, { POD_NAME: podName, ZK_CONFIG_SOURCE: dirs.src, ZK_CONFIG_DIR: dirs.conf, ZK_DATA_DIR: dirs.data });
+      const ordinal = podName.replace(/^zk-/, '');
+      return runScript(init, shell,
+        { POD_NAME: podName, ORDINAL: ordinal, ZK_CONFIG_SOURCE: dirs.src, ZK_CONFIG_DIR: dirs.conf, ZK_DATA_DIR: dirs.data });
     }
     function layout(withConfig = true) {
       const root = tmpDir('zk-init-');
@@ -300,11 +364,22 @@ describe('scripts', () => {
       const r3 = run('zk-0', noConfig);
       expect(r3.status).not.toBe(0);
       expect(fs.readdirSync(noConfig.data)).toEqual([]);
+
+      // Without the preamble's ORDINAL (or with junk in it) nothing is written.
+      const noOrdinal = layout();
+      for (const env of [{}, { ORDINAL: '1x' }] as Array<Record<string, string>>) {
+        const r4 = runScript(init, shell,
+          { POD_NAME: 'zk-1', ZK_CONFIG_SOURCE: noOrdinal.src, ZK_CONFIG_DIR: noOrdinal.conf, ZK_DATA_DIR: noOrdinal.data, ...env });
+        expect(r4.status).not.toBe(0);
+        expect(r4.stderr).toMatch(/ORDINAL/);
+      }
+      expect(fs.readdirSync(noOrdinal.data)).toEqual([]);
+      expect(fs.existsSync(noOrdinal.conf)).toBe(false);
     });
   });
 
   describe.each(shells())('the auth step under %s', (shell) => {
-    const script = `#!/bin/sh\nset -eu\n${AUTH_STEP}\n`;
+    const script = scripts(synth({ auth: true }).docs)['zk-auth.sh'];
     const run = (env: Record<string, string>) => {
       const conf = tmpDir('zk-auth-');
       return { conf, r: runScript(script, shell, { ZK_CONFIG_DIR: conf, ZK_CLIENT_USER: 'app', ...env }) };

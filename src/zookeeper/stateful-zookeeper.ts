@@ -3,313 +3,13 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { renderZooCfg } from './config';
-import { AUTH_STEP, INIT_STEP, PROBE_SCRIPT, START_SCRIPT } from './scripts';
-import { ClaimRetentionPolicy, Credentials, OrdinalStep, PetService, PodSpreading, StaticVolumesOptions } from '../core';
-import { assertSize } from '../core/sizes';
-import { assertBoolean, assertDnsLabel, assertInteger, assertServiceName, propError } from '../core/validate';
+import { StatefulZooKeeperProps } from './props';
+import { C, validateZooKeeperProps } from './validate';
+import { Credentials, OrdinalStep, PetService, StatefulProduct } from '../core';
+import { productPet } from '../core/product-pet';
+import { readScriptFile } from '../core/script-files';
+import { assertServiceName, propError } from '../core/validate';
 
-/** Props of a StatefulZooKeeper. */
-export interface StatefulZooKeeperProps {
-  /**
-   * The StatefulSet's name (pods are `<name>-<ordinal>`, claims `<storageClaimName>-<name>-<ordinal>`).
-   * Renaming orphans the data.
-   *
-   * @default - the construct id in lower case
-   */
-  readonly name?: string;
-
-  /**
-   * The headless governing Service's name (pods are `<pod>.<serviceName>`, the names in `zoo.cfg`).
-   *
-   * @default - same as `name`
-   */
-  readonly serviceName?: string;
-
-  /**
-   * The name of the client Service (port 2181, every Ready server).
-   *
-   * @default - `<name>-client`
-   */
-  readonly clientServiceName?: string;
-
-  /**
-   * The namespace of every object. When set, host names are FQDNs
-   * (`zk-0.zk.<namespace>.svc.<clusterDomain>`).
-   *
-   * @default - none: the namespace of the kubectl context; host names are then
-   * namespace-relative (`zk-0.zk`) and resolve from pods in the same namespace
-   */
-  readonly namespace?: string;
-
-  /**
-   * The cluster's DNS domain, used in FQDNs.
-   *
-   * @default "cluster.local"
-   */
-  readonly clusterDomain?: string;
-
-  /**
-   * Extra labels on every object and pod.
-   *
-   * @default - none
-   */
-  readonly labels?: { [key: string]: string };
-
-  /**
-   * The number of servers: 1, 3, 5 or 7 (an ensemble of 2n+1 servers tolerates n failures;
-   * an even count tolerates no more than the odd count below it). Observers are not
-   * supported. Changing it on a running ensemble changes every member's server list: see
-   * the README for the procedure.
-   *
-   * @default 3
-   */
-  readonly replicas?: number;
-
-  /**
-   * The first ordinal (`spec.ordinals.start`). Server ids are ordinal + 1.
-   *
-   * @default 0
-   */
-  readonly ordinalsStart?: number;
-
-  /**
-   * The official ZooKeeper image (a 3.9 tag, or a mirror of it). It must provide
-   * `zkServer.sh` on the PATH, `nc` (netcat) and `sh`, as the official image does.
-   *
-   * @default "zookeeper:3.9"
-   */
-  readonly image?: string;
-
-  /**
-   * When the image is pulled.
-   *
-   * @default kplus.ImagePullPolicy.IF_NOT_PRESENT
-   */
-  readonly imagePullPolicy?: kplus.ImagePullPolicy;
-
-  /**
-   * SASL (DIGEST-MD5) authentication: every client session must authenticate as
-   * `clientUser`, and the servers authenticate each other (quorum SASL). The passwords
-   * are read from Secrets at pod start into a 0600 JAAS file on an emptyDir; they never
-   * appear in a ConfigMap or on a command line. `kubectl exec <pod> -- zkCli.sh`
-   * authenticates as `clientUser` (`CLIENT_JVMFLAGS` points at the JAAS file).
-   *
-   * @default false: no authentication (restrict who reaches port 2181, e.g. with `pet.isolateNetwork()`)
-   */
-  readonly auth?: boolean;
-
-  /**
-   * The user clients authenticate as (needs `auth`): letters, digits and '_'.
-   *
-   * @default "zookeeper"
-   */
-  readonly clientUser?: string;
-
-  /**
-   * The password of `clientUser` (needs `auth`).
-   *
-   * @default - `Credentials.fromSecretName('<name>-auth', 'client-password')`: a Secret you create
-   */
-  readonly clientCredentials?: Credentials;
-
-  /**
-   * The secret the servers authenticate each other with (needs `auth`).
-   *
-   * @default - `Credentials.fromSecretName('<name>-auth', 'quorum-password')`: a Secret you create
-   */
-  readonly quorumCredentials?: Credentials;
-
-  /**
-   * The length of a tick (`tickTime`), in whole milliseconds: the unit of the
-   * heartbeats, `initLimit` and `syncLimit`.
-   *
-   * @default Duration.millis(2000)
-   */
-  readonly tickTime?: Duration;
-
-  /**
-   * How many ticks a follower may take to connect to and sync with the leader (`initLimit`).
-   *
-   * @default 10
-   */
-  readonly initLimit?: number;
-
-  /**
-   * How many ticks a follower may lag behind the leader (`syncLimit`).
-   *
-   * @default 5
-   */
-  readonly syncLimit?: number;
-
-  /**
-   * How many snapshots (and their transaction logs) autopurge keeps
-   * (`autopurge.snapRetainCount`, at least 3).
-   *
-   * @default 3
-   */
-  readonly snapshotRetainCount?: number;
-
-  /**
-   * How often autopurge runs, in hours (`autopurge.purgeInterval`); 0 turns it off.
-   *
-   * @default 24
-   */
-  readonly purgeIntervalHours?: number;
-
-  /**
-   * The maximum number of connections one client address may open to one server (`maxClientCnxns`; 0: no limit).
-   *
-   * @default 60
-   */
-  readonly maxClientConnections?: number;
-
-  /**
-   * The JVM heap (`-Xmx`), in whole MiB, at least 32 MiB and below the memory limit.
-   *
-   * @default - 75% of the container's memory limit, read at start from the downward API
-   * (768 MiB with the default 1Gi limit); the JVM's default when there is no limit
-   */
-  readonly heapSize?: Size;
-
-  /**
-   * The ZooKeeper container's resources.
-   *
-   * @default - requests 100m CPU and 512Mi memory, memory limit 1Gi, no CPU limit
-   */
-  readonly resources?: kplus.ContainerResources;
-
-  /**
-   * The size of each server's data claim (`dataDir`: snapshots, `myid`, and the
-   * transaction log unless `dataLogStorageSize` is set), mounted at `/data`.
-   *
-   * @default Size.gibibytes(1)
-   */
-  readonly storageSize?: Size;
-
-  /**
-   * The storage class of the data claims (`''` for pre-created volumes only).
-   *
-   * @default - the cluster's default storage class
-   */
-  readonly storageClassName?: string;
-
-  /**
-   * The access modes of the data claims.
-   *
-   * @default [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE]
-   */
-  readonly storageAccessModes?: kplus.PersistentVolumeAccessMode[];
-
-  /**
-   * The name of the data claim template (claims are `<storageClaimName>-<name>-<ordinal>`).
-   *
-   * @default "data"
-   */
-  readonly storageClaimName?: string;
-
-  /**
-   * Pre-created PersistentVolumes for the data claims, one per pod and pre-bound to its claim (needs `namespace`).
-   *
-   * @default - none: a provisioner creates the volumes
-   */
-  readonly storageStaticVolumes?: StaticVolumesOptions;
-
-  /**
-   * The size of a separate claim for the transaction log (`dataLogDir`, mounted at
-   * `/datalog`): ZooKeeper's latency is the fsync latency of this log, so a dedicated
-   * (fast) volume helps under write load.
-   *
-   * @default - none: the transaction log is on the data claim
-   */
-  readonly dataLogStorageSize?: Size;
-
-  /**
-   * The storage class of the transaction-log claims (needs `dataLogStorageSize`).
-   *
-   * @default - same as `storageClassName`
-   */
-  readonly dataLogStorageClassName?: string;
-
-  /**
-   * The name of the transaction-log claim template (needs `dataLogStorageSize`).
-   *
-   * @default "datalog"
-   */
-  readonly dataLogClaimName?: string;
-
-  /**
-   * Whether the claims are deleted when the StatefulSet is deleted.
-   *
-   * @default ClaimRetentionPolicy.RETAIN
-   */
-  readonly claimRetentionWhenDeleted?: ClaimRetentionPolicy;
-
-  /**
-   * Whether the claims of removed pods are deleted when the StatefulSet scales down.
-   *
-   * @default ClaimRetentionPolicy.RETAIN
-   */
-  readonly claimRetentionWhenScaled?: ClaimRetentionPolicy;
-
-  /**
-   * The numeric user the containers run as (the official image's `zookeeper` user is 1000).
-   *
-   * @default 1000
-   */
-  readonly runAsUser?: number;
-
-  /**
-   * The numeric group the containers run as.
-   *
-   * @default - same as `runAsUser`
-   */
-  readonly runAsGroup?: number;
-
-  /**
-   * The group that owns the mounted volumes.
-   *
-   * @default - same as `runAsGroup`
-   */
-  readonly fsGroup?: number;
-
-  /**
-   * Mount the root filesystems read-only (ZooKeeper writes only to its volumes, `/logs` and `/tmp`).
-   *
-   * @default true
-   */
-  readonly readOnlyRootFilesystem?: boolean;
-
-  /**
-   * How long a server may take to shut down.
-   *
-   * @default Duration.seconds(60)
-   */
-  readonly terminationGracePeriod?: Duration;
-
-  /**
-   * How the pods are spread across nodes.
-   *
-   * @default PodSpreading.SOFT_ANTI_AFFINITY
-   */
-  readonly spreading?: PodSpreading;
-
-  /**
-   * Create a PodDisruptionBudget that keeps a quorum: `maxUnavailable = (replicas - 1) / 2`.
-   *
-   * @default - true when replicas > 1
-   */
-  readonly disruptionBudget?: boolean;
-
-  /**
-   * Annotations on the pods.
-   *
-   * @default - none
-   */
-  readonly podAnnotations?: { [key: string]: string };
-}
-
-const C = 'StatefulZooKeeper';
-const DEFAULT_IMAGE = 'zookeeper:3.9';
 const CLIENT_PORT = 2181;
 const QUORUM_PORT = 2888;
 const ELECTION_PORT = 3888;
@@ -319,9 +19,10 @@ const LOG_DIR = '/logs';
 const TMP_DIR = '/tmp';
 const CONFIG_DIR = '/zookeeper-config';
 const CONFIG_SOURCE = '/mnt/zookeeper-config';
+const INIT_FILE = 'zk-init.sh';
+const AUTH_FILE = 'zk-auth.sh';
 const START_FILE = 'zk-start.sh';
 const PROBE_FILE = 'zk-probe.sh';
-const PROBE_PATH = PetService.scriptPath(PROBE_FILE);
 const RESERVED_VOLUMES = ['zk-logs', 'zk-tmp', 'scripts', 'zookeeper-init-output', 'zookeeper-init-config'];
 
 /**
@@ -341,136 +42,71 @@ const RESERVED_VOLUMES = ['zk-logs', 'zk-tmp', 'scripts', 'zookeeper-init-output
  *
  * `zoo.cfg` (in the ConfigMap `<name>-config`) lists every member
  * (`server.<ordinal + 1>=<pod>.<service>:2888:3888;2181`); an init container (the core's
- * ordinal facility) writes `myid` and copies the file into an emptyDir. The server runs
- * `zkServer.sh start-foreground` (no entrypoint config generation) with the heap sized
- * from the memory limit, and logs to stdout.
+ * ordinal facility running the shipped `zk-init.sh`) writes `myid` and copies the file into
+ * an emptyDir. The server runs `zkServer.sh start-foreground` through `zk-start.sh` (no
+ * entrypoint config generation) with the heap sized from the memory limit, and logs to stdout.
  *
  * @see https://zookeeper.apache.org/doc/r3.9.3/zookeeperAdmin.html
  */
-export class StatefulZooKeeper extends Construct {
+export class StatefulZooKeeper extends StatefulProduct {
   /** The core: StatefulSet, headless Service, claims, PDB (escape hatch). */
   public readonly pet: PetService;
-  /** The cdk8s-plus StatefulSet. */
-  public readonly statefulSet: kplus.StatefulSet;
   /** The ZooKeeper container. */
   public readonly container: kplus.Container;
-  /** The headless governing Service (per-pod DNS, not-ready addresses published). */
-  public readonly headlessService: kplus.Service;
   /** The client Service (port 2181, every Ready server). */
   public readonly clientService: kplus.Service;
   /** The ConfigMap with `zoo.cfg`. */
   public readonly configMap: kplus.ConfigMap;
-  /** The StatefulSet's name. */
-  public readonly name: string;
-  /** The number of servers. */
-  public readonly replicas: number;
   /** The image. */
   public readonly image: string;
   /** The client port (2181). */
   public readonly clientPort: number;
-  /** The client Service's host name: `<name>-client` plus `.<namespace>.svc.<domain>` when the namespace is set. */
+  /** The client Service's host name: `<name>-client` plus `.<namespace>.svc.<domain>` when the namespace is known. */
   public readonly clientHost: string;
   /**
    * The connection string for ZooKeeper clients: every server's stable host and client
-   * port, e.g. `zk-0.zk:2181,zk-1.zk:2181,zk-2.zk:2181` (FQDNs when the namespace is set).
+   * port, e.g. `zk-0.zk:2181,zk-1.zk:2181,zk-2.zk:2181` (FQDNs when the namespace is known).
    */
   public readonly connectString: string;
   /** The rendered `zoo.cfg`. */
   public readonly zooCfg: string;
+  protected readonly productClass = C;
 
   constructor(scope: Construct, id: string, props: StatefulZooKeeperProps = {}) {
     super(scope, id);
-    if (props === null || typeof props !== 'object') throw propError(C, 'props', props, 'must be an object');
-
-    this.name = assertDnsLabel(C, 'name', props.name ?? id.toLowerCase(), 52);
-    const replicas = props.replicas ?? 3;
-    if (!([1, 3, 5, 7] as unknown[]).includes(replicas)) {
-      throw propError(C, 'replicas', replicas,
-        'must be 1, 3, 5 or 7: an ensemble of 2n+1 servers tolerates n failures and an even count tolerates no more than the odd one below it (observers are not supported)');
+    const s = validateZooKeeperProps(props);
+    const claimName = props.storageClaimName ?? 'data';
+    if (RESERVED_VOLUMES.includes(claimName)) {
+      throw propError(C, 'storageClaimName', claimName, `is the name of a pod volume StatefulZooKeeper uses (${RESERVED_VOLUMES.join(', ')})`);
     }
-    this.replicas = replicas;
-    this.image = props.image ?? DEFAULT_IMAGE;
-    this.clientPort = CLIENT_PORT;
-
-    // ---- auth ---------------------------------------------------------------------------------
-    const auth = assertBoolean(C, 'auth', props.auth) ?? false;
-    if (!auth) {
-      for (const prop of ['clientUser', 'clientCredentials', 'quorumCredentials'] as const) {
-        if (props[prop] !== undefined) throw propError(C, prop, prop === 'clientUser' ? props[prop] : '(set)', 'only applies with `auth: true`');
-      }
-    }
-    const clientUser = props.clientUser ?? 'zookeeper';
-    if (typeof clientUser !== 'string' || !/^[A-Za-z0-9_]{1,64}$/.test(clientUser)) {
-      throw propError(C, 'clientUser', clientUser, 'must be 1 to 64 letters, digits and \'_\'');
-    }
-    for (const prop of ['clientCredentials', 'quorumCredentials'] as const) {
-      if (props[prop] !== undefined && !(props[prop] instanceof Credentials)) {
-        throw propError(C, prop, props[prop], 'must be Credentials.fromSecret(), fromSecretName() or fromPassword()');
-      }
-    }
-
-    // ---- tuning -----------------------------------------------------------------------------
-    const tickTimeMs = assertTickTime(props.tickTime);
-    const initLimit = assertInteger(C, 'initLimit', props.initLimit ?? 10, 1, 1000);
-    const syncLimit = assertInteger(C, 'syncLimit', props.syncLimit ?? 5, 1, 1000);
-    const snapRetainCount = assertInteger(C, 'snapshotRetainCount', props.snapshotRetainCount ?? 3, 3, 1000);
-    const purgeIntervalHours = assertInteger(C, 'purgeIntervalHours', props.purgeIntervalHours ?? 24, 0, 24 * 365);
-    const maxClientConnections = assertInteger(C, 'maxClientConnections', props.maxClientConnections ?? 60, 0, 100_000);
-
-    // ---- resources and heap -------------------------------------------------------------------
-    const resources: kplus.ContainerResources = props.resources ?? {
-      cpu: { request: kplus.Cpu.millis(100) },
-      memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) },
-    };
-    const limit = resources.memory?.limit === undefined ? undefined : assertSize(C, 'resources.memory.limit', resources.memory.limit);
-    let heapMib: number | undefined;
-    if (props.heapSize !== undefined) {
-      const heap = assertSize(C, 'heapSize', props.heapSize);
-      if (heap.kib % 1024 !== 0 || heap.kib < 32 * 1024) throw propError(C, 'heapSize', heap.quantity, 'must be a whole number of MiB, at least 32 MiB');
-      if (limit && heap.kib >= limit.kib) {
-        throw propError(C, 'heapSize', heap.quantity,
-          `must be below the container's memory limit (${limit.quantity}), which also holds the JVM's metaspace, threads and buffers; raise \`resources.memory.limit\` or lower \`heapSize\``);
-      }
-      heapMib = heap.kib / 1024;
-    } else if (limit && Math.floor(limit.kib * 3 / 4 / 1024) < 32) {
-      throw propError(C, 'resources.memory.limit', limit.quantity, 'must leave ZooKeeper a heap of at least 32 MiB (75% of the limit): at least 43Mi');
-    }
-
-    // ---- the core -------------------------------------------------------------------------------
-    const disruptionBudget = assertBoolean(C, 'disruptionBudget', props.disruptionBudget) ?? replicas > 1;
-    if (disruptionBudget && replicas === 1) {
-      throw propError(C, 'disruptionBudget', true, 'needs at least 3 servers: a single server has no quorum to keep, and a budget of 0 would block every node drain');
-    }
-    const startPath = PetService.scriptPath(START_FILE);
-    this.pet = new PetService(this, 'Resource', {
-      name: this.name,
-      serviceName: props.serviceName,
-      namespace: props.namespace,
-      clusterDomain: props.clusterDomain,
+    const probePath = PetService.scriptPath(PROBE_FILE);
+    this.pet = productPet(this, C, props, {
+      replicas: s.replicas,
+      image: 'zookeeper:3.9',
+      runAsUser: 1000,
+      storageSize: Size.gibibytes(1),
+      resources: s.resources,
+      terminationGracePeriod: Duration.seconds(60),
+      maxUnavailable: s.defaultMaxUnavailable,
+    }, DATA_DIR, {
       appName: 'zookeeper',
-      labels: props.labels,
-      podAnnotations: props.podAnnotations,
-      replicas,
-      ordinalsStart: props.ordinalsStart,
       // A lone server is never in a quorum, hence never Ready: OrderedReady would never
       // create pod 1. Parallel start; updates still roll one pod at a time.
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
-      image: this.image,
-      imagePullPolicy: props.imagePullPolicy,
       containerName: 'zookeeper',
-      command: ['sh', startPath, `${CONFIG_DIR}/zoo.cfg`],
+      command: ['sh', PetService.scriptPath(START_FILE), `${CONFIG_DIR}/zoo.cfg`],
       ports: [
         { name: 'client', port: CLIENT_PORT },
         { name: 'quorum', port: QUORUM_PORT },
         { name: 'election', port: ELECTION_PORT },
       ],
-      readiness: kplus.Probe.fromCommand(['sh', PROBE_PATH, 'readiness', String(CLIENT_PORT)], {
+      readiness: kplus.Probe.fromCommand(['sh', probePath, 'readiness', String(CLIENT_PORT)], {
         initialDelaySeconds: Duration.seconds(10),
         periodSeconds: Duration.seconds(10),
         timeoutSeconds: Duration.seconds(8),
         failureThreshold: 3,
       }),
-      liveness: kplus.Probe.fromCommand(['sh', PROBE_PATH, 'liveness', String(CLIENT_PORT)], {
+      liveness: kplus.Probe.fromCommand(['sh', probePath, 'liveness', String(CLIENT_PORT)], {
         initialDelaySeconds: Duration.seconds(60),
         periodSeconds: Duration.seconds(15),
         timeoutSeconds: Duration.seconds(8),
@@ -479,49 +115,21 @@ export class StatefulZooKeeper extends Construct {
       // Peers resolve each other by their pod DNS names before they are Ready (they cannot
       // be Ready before they have formed a quorum).
       publishNotReadyAddresses: true,
-      resources,
-      runAsUser: props.runAsUser ?? 1000,
-      runAsGroup: props.runAsGroup,
-      fsGroup: props.fsGroup,
-      readOnlyRootFilesystem: props.readOnlyRootFilesystem ?? true,
-      terminationGracePeriod: props.terminationGracePeriod ?? Duration.seconds(60),
-      claimRetentionWhenDeleted: props.claimRetentionWhenDeleted,
-      claimRetentionWhenScaled: props.claimRetentionWhenScaled,
-      spreading: props.spreading,
-      disruptionBudget,
-      maxUnavailable: disruptionBudget ? (replicas - 1) / 2 : undefined,
     });
-    this.statefulSet = this.pet.statefulSet;
+    this.image = this.pet.container.image;
+    this.clientPort = CLIENT_PORT;
     this.container = this.pet.container;
-    this.headlessService = this.pet.service;
+    const namespace = this.pet.namespace;
 
-    const claimName = props.storageClaimName ?? 'data';
-    if (RESERVED_VOLUMES.includes(claimName)) {
-      throw propError(C, 'storageClaimName', claimName, `is the name of a pod volume StatefulZooKeeper uses (${RESERVED_VOLUMES.join(', ')})`);
-    }
-    this.pet._addProductClaimTemplate({
-      name: claimName,
-      size: props.storageSize ?? Size.gibibytes(1),
-      storageClassName: props.storageClassName,
-      accessModes: props.storageAccessModes,
-      mountPath: DATA_DIR,
-      staticVolumes: props.storageStaticVolumes,
-    }, {
-      name: 'storageClaimName',
-      size: 'storageSize',
-      storageClassName: 'storageClassName',
-      accessModes: 'storageAccessModes',
-      staticVolumes: 'storageStaticVolumes',
-    });
     let dataLogDir: string | undefined;
     if (props.dataLogStorageSize !== undefined) {
       const logClaim = props.dataLogClaimName ?? 'datalog';
       if (RESERVED_VOLUMES.includes(logClaim)) {
         throw propError(C, 'dataLogClaimName', logClaim, `is the name of a pod volume StatefulZooKeeper uses (${RESERVED_VOLUMES.join(', ')})`);
       }
-      this.pet._addProductClaimTemplate({
+      this._withErrors(() => this.pet._addProductClaimTemplate({
         name: logClaim,
-        size: props.dataLogStorageSize,
+        size: props.dataLogStorageSize!,
         storageClassName: props.dataLogStorageClassName ?? props.storageClassName,
         accessModes: props.storageAccessModes,
         mountPath: DATALOG_DIR,
@@ -530,7 +138,7 @@ export class StatefulZooKeeper extends Construct {
         size: 'dataLogStorageSize',
         storageClassName: props.dataLogStorageClassName === undefined ? 'storageClassName' : 'dataLogStorageClassName',
         accessModes: 'storageAccessModes',
-      });
+      }));
       dataLogDir = DATALOG_DIR;
     } else {
       for (const prop of ['dataLogStorageClassName', 'dataLogClaimName'] as const) {
@@ -543,10 +151,10 @@ export class StatefulZooKeeper extends Construct {
     this.container.mount(TMP_DIR, kplus.Volume.fromEmptyDir(this, 'Tmp', 'zk-tmp'));
 
     // ---- names ----------------------------------------------------------------------------------
-    this.clientService = this.pet.addClientService('client', {
+    this.clientService = this._withErrors(() => this.pet.addClientService('client', {
       name: props.clientServiceName === undefined ? undefined : assertServiceName(C, 'clientServiceName', props.clientServiceName),
       portNames: ['client'],
-    });
+    }));
     this.clientHost = this.pet.hostFor(this.clientService.name);
     this.connectString = this.pet.ordinals.map(o => `${this.pet.podHost(o)}:${CLIENT_PORT}`).join(',');
 
@@ -559,26 +167,36 @@ export class StatefulZooKeeper extends Construct {
       electionPort: ELECTION_PORT,
       dataDir: DATA_DIR,
       dataLogDir,
-      tickTimeMs,
-      initLimit,
-      syncLimit,
-      snapRetainCount,
-      purgeIntervalHours,
-      maxClientConnections,
+      tickTimeMs: s.tickTimeMs,
+      initLimit: s.initLimit,
+      syncLimit: s.syncLimit,
+      snapRetainCount: s.snapRetainCount,
+      purgeIntervalHours: s.purgeIntervalHours,
+      maxClientConnections: s.maxClientConnections,
       fourLetterWords: ['srvr', 'ruok'],
-      sasl: auth,
+      sasl: s.auth,
     });
     this.configMap = new kplus.ConfigMap(this, 'Config', {
-      metadata: { name: `${this.name}-config`, namespace: props.namespace, labels: this.pet.labels },
+      metadata: { name: `${this.name}-config`, namespace, labels: this.pet.labels },
     });
     this.configMap.addData('zoo.cfg', this.zooCfg);
 
+    // ---- the shipped scripts ------------------------------------------------------------------------
+    const scripts: Record<string, string> = {
+      [INIT_FILE]: readScriptFile(__dirname, INIT_FILE),
+      [START_FILE]: readScriptFile(__dirname, START_FILE),
+      [PROBE_FILE]: readScriptFile(__dirname, PROBE_FILE),
+      ...(s.auth ? { [AUTH_FILE]: readScriptFile(__dirname, AUTH_FILE) } : {}),
+    };
+    for (const [file, text] of Object.entries(scripts)) this.pet.addScript(file, text);
+
     // ---- init, start, probes ----------------------------------------------------------------------
+    // The ordinal preamble exports POD_NAME and ORDINAL; the steps run the shipped files.
     const init = this.pet.addOrdinalInit({
       name: 'zookeeper-init',
       steps: [
-        OrdinalStep.shell(INIT_STEP, 'write myid (ordinal + 1) and zoo.cfg'),
-        ...(auth ? [OrdinalStep.shell(AUTH_STEP, 'write the JAAS file from the Secrets')] : []),
+        OrdinalStep.shell(`sh ${PetService.scriptPath(INIT_FILE)}`, 'write myid (ordinal + 1) and zoo.cfg'),
+        ...(s.auth ? [OrdinalStep.shell(`sh ${PetService.scriptPath(AUTH_FILE)}`, 'write the JAAS file from the Secrets')] : []),
       ],
       configMap: this.configMap,
       configMountPath: CONFIG_SOURCE,
@@ -588,24 +206,22 @@ export class StatefulZooKeeper extends Construct {
     init.env.addVariable('ZK_CONFIG_SOURCE', kplus.EnvValue.fromValue(CONFIG_SOURCE));
     init.env.addVariable('ZK_CONFIG_DIR', kplus.EnvValue.fromValue(CONFIG_DIR));
     init.env.addVariable('ZK_DATA_DIR', kplus.EnvValue.fromValue(DATA_DIR));
-    if (auth) {
+    if (s.auth) {
       const bind = (creds: Credentials | undefined, key: string, childId: string, secretName: string) => {
         const bound = (creds ?? Credentials.fromSecretName(`${this.name}-auth`, key))
-          .bind(this, childId, { secretName, namespace: props.namespace, labels: this.pet.labels });
+          .bind(this, childId, { secretName, namespace, labels: this.pet.labels });
         return kplus.EnvValue.fromSecretValue({ secret: bound.secret, key: bound.key });
       };
-      init.env.addVariable('ZK_CLIENT_USER', kplus.EnvValue.fromValue(clientUser));
+      init.env.addVariable('ZK_CLIENT_USER', kplus.EnvValue.fromValue(s.clientUser));
       init.env.addVariable('ZK_CLIENT_PASSWORD', bind(props.clientCredentials, 'client-password', 'ClientAuth', `${this.name}-client-auth`));
       init.env.addVariable('ZK_QUORUM_PASSWORD', bind(props.quorumCredentials, 'quorum-password', 'QuorumAuth', `${this.name}-quorum-auth`));
     }
 
-    this.pet.addScript(START_FILE, START_SCRIPT);
-    this.pet.addScript(PROBE_FILE, PROBE_SCRIPT);
     this.pet.mountScripts(this.container);
     const env = this.container.env;
-    if (heapMib !== undefined) {
-      env.addVariable('ZK_HEAP_MIB', kplus.EnvValue.fromValue(String(heapMib)));
-    } else if (limit) {
+    if (s.heapMib !== undefined) {
+      env.addVariable('ZK_HEAP_MIB', kplus.EnvValue.fromValue(String(s.heapMib)));
+    } else if (s.memoryLimited) {
       env.addVariable('ZK_MEMORY_LIMIT_MIB', kplus.EnvValue.fromResource(kplus.ResourceFieldPaths.MEMORY_LIMIT, { divisor: '1Mi' }));
       env.addVariable('ZK_HEAP_PERCENT', kplus.EnvValue.fromValue('75'));
     }
@@ -614,39 +230,26 @@ export class StatefulZooKeeper extends Construct {
     env.addVariable('ZOO_LOG_DIR', kplus.EnvValue.fromValue(LOG_DIR));
     env.addVariable('ZOOPIDFILE', kplus.EnvValue.fromValue(`${LOG_DIR}/zookeeper_server.pid`));
     env.addVariable('JMXDISABLE', kplus.EnvValue.fromValue('true'));
-    if (auth) {
+    if (s.auth) {
       env.addVariable('ZK_JAAS_CONFIG', kplus.EnvValue.fromValue(`${CONFIG_DIR}/jaas.conf`));
       // zkCli.sh in the pod (kubectl exec) authenticates with the JAAS file's Client section.
       env.addVariable('CLIENT_JVMFLAGS', kplus.EnvValue.fromValue(`-Djava.security.auth.login.config=${CONFIG_DIR}/jaas.conf`));
     }
 
     // A change of the configuration or the scripts rolls the pods (a ConfigMap change alone would not).
-    const hash = createHash('sha256').update(`${this.zooCfg}\0${INIT_STEP}\0${auth ? AUTH_STEP : ''}\0${START_SCRIPT}\0${PROBE_SCRIPT}`).digest('hex').slice(0, 16);
-    this.statefulSet.podMetadata.addAnnotation('cdk8s-stateful/config-hash', hash);
-  }
-
-  /** The stable host name of the server with this ordinal, e.g. `zk-0.zk`. */
-  public serverHost(ordinal: number): string {
-    return this.pet.podHost(ordinal);
+    this.statefulSet.podMetadata.addAnnotation('cdk8s-stateful/config-hash', configHash({ 'zoo.cfg': this.zooCfg, ...scripts }));
   }
 
   /** The server id (`myid`) of the pod with this ordinal: ordinal + 1. */
   public serverId(ordinal: number): number {
-    this.pet.podName(ordinal); // validates the ordinal
+    this._withErrors(() => this.pet.podName(ordinal)); // validates the ordinal
     return ordinal + 1;
   }
 }
 
-function assertTickTime(value: unknown): number {
-  if (value === undefined) return 2000;
-  const allowed = 'must be a Duration of whole milliseconds from 100 ms to 60 s (e.g. Duration.millis(2000))';
-  if (!(value instanceof Duration)) throw propError(C, 'tickTime', value, allowed);
-  let ms = NaN;
-  try {
-    ms = value.toMilliseconds();
-  } catch {
-    // reported below
-  }
-  if (!Number.isInteger(ms) || ms < 100 || ms > 60_000) throw propError(C, 'tickTime', Number.isFinite(ms) ? `${ms}ms` : value.toHumanString(), allowed);
-  return ms;
+/** A short hash of named texts, in key order (`<`: the keys are ASCII file names). */
+function configHash(files: Record<string, string>): string {
+  const hash = createHash('sha256');
+  for (const key of Object.keys(files).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) hash.update(`${key}\0${files[key]}\0`);
+  return hash.digest('hex').slice(0, 16);
 }

@@ -620,8 +620,19 @@ export const zookeeperPropsSpec: PropsSpec<StatefulZooKeeperProps> = {
   terminationGracePeriod: space(validDuration(1), junkDuration),
   spreading: space(fc.constantFrom(...Object.values(PodSpreading)), junkEnum()),
   disruptionBudget: space(fc.boolean(), fc.constantFrom('on' as any, 1 as any)),
+  // At most the servers the quorum can lose ((replicas - 1) / 2); more is refused (hostile branch).
+  maxUnavailable: space(fc.integer({ min: 1, max: 3 }), fc.oneof(junkNumber(1, 1000), fc.constantFrom(2, 3, 4))),
   podAnnotations: space(fc.dictionary(validLabelKey, fc.string({ maxLength: 30 }), { maxKeys: 3 }),
     fc.oneof(fc.dictionary(junkString(), fc.string(), { minKeys: 1, maxKeys: 2 }), fc.constantFrom({ a: 1 } as any, [] as any))),
+  // The shared props a product passes through to the core unchanged.
+  updateStrategy: petPropsSpec.updateStrategy,
+  partition: petPropsSpec.partition,
+  minReady: petPropsSpec.minReady,
+  revisionHistoryLimit: petPropsSpec.revisionHistoryLimit,
+  initContainers: petPropsSpec.initContainers,
+  sidecars: petPropsSpec.sidecars,
+  serviceAccount: petPropsSpec.serviceAccount,
+  enableServiceLinks: petPropsSpec.enableServiceLinks,
 };
 
 /** Makes valid StatefulZooKeeper props agree with each other. */
@@ -629,6 +640,12 @@ export function coherentZooKeeper(p: StatefulZooKeeperProps): StatefulZooKeeperP
   const out: any = { ...p };
   const replicas = p.replicas ?? 3;
   if (replicas === 1 && p.disruptionBudget === true) delete out.disruptionBudget;
+  if (!(p.disruptionBudget ?? replicas > 1) || replicas === 1 || (p.maxUnavailable ?? 1) > (replicas - 1) / 2) delete out.maxUnavailable;
+  if (p.updateStrategy === PetUpdateStrategy.ON_DELETE || (p.partition ?? 0) > replicas) delete out.partition;
+  const names = new Set(['zookeeper', 'zookeeper-init']);
+  for (const k of ['initContainers', 'sidecars'] as const) {
+    out[k] = p[k]?.filter(c => !names.has(c.name!) && names.add(c.name!));
+  }
   if (p.auth !== true) {
     delete out.clientUser;
     delete out.clientCredentials;
@@ -682,7 +699,8 @@ export const statefulZooKeeperTarget: FuzzTarget<{ id: string; props: StatefulZo
     const ids = [...cfg.matchAll(/^server\.(\d+)=/gm)].map(m => Number(m[1]));
     if (ids.join() !== Array.from({ length: replicas }, (_, i) => start + i + 1).join()) throw new Error(`server ids ${ids} for ordinals from ${start}`);
     const pdb = docs.find(d => d.kind === 'PodDisruptionBudget');
-    if (pdb && pdb.spec.maxUnavailable !== (replicas - 1) / 2) throw new Error(`PDB maxUnavailable ${pdb.spec.maxUnavailable} for ${replicas} servers: loses the quorum`);
+    const wanted = c.props.maxUnavailable ?? (replicas - 1) / 2;
+    if (pdb && (pdb.spec.maxUnavailable !== wanted || wanted > (replicas - 1) / 2)) throw new Error(`PDB maxUnavailable ${pdb.spec.maxUnavailable} for ${replicas} servers: loses the quorum`);
     const grace = spec.template.spec.terminationGracePeriodSeconds;
     const asked = c.props.terminationGracePeriod?.toSeconds();
     if (asked === undefined ? grace < 30 : grace !== asked) throw new Error(`terminationGracePeriodSeconds ${grace} (asked ${asked})`);
