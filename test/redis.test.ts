@@ -565,6 +565,21 @@ if (sandboxMissing.length && process.env.CI) {
     expect(run.stderr).toContain("pod name 'other-0' is not <cache>-<ordinal>");
   });
 
+  test.each(['REDIS_TCP', 'REDIS_DATA_DIR', 'REDIS_FOLLOW'])('the shipped seed step fails closed when %s is empty: no marker', (name) => {
+    const p = cluster.pod('cache', 0);
+    const run = p.exec('redis-seed', ['sh', '/opt/cdk8s-stateful/scripts/redis-seed.sh'], { env: { [name]: '' } });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(`${name} is not set`);
+    expect(p.exec('redis-seed', ['ls', '-A', '/data']).stdout).not.toContain('.cdk8s-stateful-redis');
+  });
+
+  test('the shipped probe refuses a CLI other than redis-cli or valkey-cli', () => {
+    const p = cluster.pod('cache', 0);
+    const run = p.exec('redis', ['sh', '/opt/cdk8s-stateful/scripts/redis-probe.sh', 'readiness', '6379', '/etc/redis', 'rm']);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('the CLI must be redis-cli or valkey-cli');
+  });
+
   test('without auth no password file is written or included', async () => {
     const open = new FakeCluster(synth({ auth: false }).docs);
     try {
