@@ -70,7 +70,7 @@ function renderedLines(docs: Doc[]): string[] {
   const scripts = one(docs, 'ConfigMap', 'cache-scripts').data as Record<string, string>;
   const lines = Object.values(config).flatMap(t => t.split('\n'));
   // printf/echo lines of the init and seed steps that write configuration directives.
-  for (const script of [scripts['redis-init.sh'], scripts['redis-seed.sh']]) {
+  for (const script of [scripts['redis-conf.sh'], scripts['redis-seed.sh']]) {
     for (const m of script.matchAll(/^\s*(?:printf '|echo ")([a-z][a-z-]+) ([^\\'"]*)/gm)) lines.push(`${m[1]} ${m[2]}`);
   }
   return lines.map(l => l.trim()).filter(l => l && !l.startsWith('#'));
@@ -95,9 +95,11 @@ describe('the version is read from the image tag', () => {
     const spec = one(docs, 'StatefulSet').spec.template.spec;
     expect(spec.containers[0].args).toEqual(['valkey-server', '/etc/redis/redis.conf']);
     expect(spec.containers[0].env.map((e: any) => e.name)).toEqual(['REDISCLI_AUTH', 'VALKEYCLI_AUTH']);
-    const scripts = one(docs, 'ConfigMap', 'cache-scripts').data;
-    expect(scripts['redis-probe.sh']).toContain('cli() { valkey-cli -h 127.0.0.1');
-    expect(scripts['redis-seed.sh']).toContain("SERVER='valkey-server'\nCLI='valkey-cli'\n");
+    expect(spec.containers[0].readinessProbe.exec.command.slice(2)).toEqual(['readiness', '6379', '/etc/redis', 'valkey-cli']);
+    expect(spec.containers[0].livenessProbe.exec.command.slice(2)).toEqual(['liveness', '6379', '/etc/redis', 'valkey-cli']);
+    const seed = spec.initContainers.find((c: any) => c.name === 'redis-seed');
+    expect(seed.env).toContainEqual({ name: 'REDIS_SERVER_BIN', value: 'valkey-server' });
+    expect(seed.env).toContainEqual({ name: 'REDIS_CLI_BIN', value: 'valkey-cli' });
     // Valkey is configured as Redis 7.2.
     const conf = (image: string) => one(synth({ image }).docs, 'ConfigMap', 'cache-config').data['redis.conf'];
     expect(conf('valkey/valkey:8.0')).toBe(conf('redis:7.2'));

@@ -9,6 +9,7 @@ import {
 } from '../src';
 import { byKind, crossReference, Doc, hasCommand, one, shells, tmpDir, validateManifests } from './util/k8s';
 import { FakeCluster, kubeletMissing } from './util/kubelet';
+import { sortedKeys } from '../src/redis/config';
 
 const PASSWORD = 's3cr"et \\ $HOME `x` \'q\' #1 \\x41';
 
@@ -109,7 +110,7 @@ describe('defaults: new StatefulRedis(chart, "cache")', () => {
     // No namespace: names resolve through the pods' DNS search path in whatever namespace this is applied to.
     expect(redis.primaryHost).toBe('cache-primary');
     expect(redis.readHost).toBe('cache-read');
-    expect(redis.primaryPodHost).toBe('cache-0.cache');
+    expect(redis.podHost(0)).toBe('cache-0.cache');
     expect(redis.passwordSecret?.name).toBe('cache-auth');
     expect(redis.passwordSecretKey).toBe('password');
   });
@@ -139,15 +140,22 @@ describe('defaults: new StatefulRedis(chart, "cache")', () => {
 
   test('probes: authenticated readiness (replicas: link up) and liveness from the scripts ConfigMap', () => {
     expect(main(docs).readinessProbe).toEqual({
-      exec: { command: ['sh', '/opt/cdk8s-stateful/scripts/redis-probe.sh', 'readiness'] },
+      // The shipped file, parametrised by arguments (port, configuration directory, CLI).
+      exec: { command: ['sh', '/opt/cdk8s-stateful/scripts/redis-probe.sh', 'readiness', '6379', '/etc/redis', 'redis-cli'] },
       initialDelaySeconds: 5,
       periodSeconds: 5,
       timeoutSeconds: 5,
       failureThreshold: 3,
     });
-    expect(main(docs).livenessProbe.exec.command).toEqual(['sh', '/opt/cdk8s-stateful/scripts/redis-probe.sh', 'liveness']);
+    expect(main(docs).livenessProbe.exec.command).toEqual(['sh', '/opt/cdk8s-stateful/scripts/redis-probe.sh', 'liveness', '6379', '/etc/redis', 'redis-cli']);
     expect(main(docs).volumeMounts).toContainEqual({ name: 'scripts', mountPath: '/opt/cdk8s-stateful/scripts', readOnly: true });
-    expect(Object.keys(scripts(docs)).sort()).toEqual(['redis-init.sh', 'redis-probe.sh', 'redis-seed.sh']);
+    expect(Object.keys(scripts(docs)).sort()).toEqual(['redis-conf.sh', 'redis-init.sh', 'redis-probe.sh', 'redis-seed.sh']);
+    // The scripts are the files in src/redis/scripts, shipped verbatim (no interpolation).
+    for (const f of ['redis-conf.sh', 'redis-probe.sh', 'redis-seed.sh']) {
+      expect(scripts(docs)[f]).toBe(fs.readFileSync(path.join(__dirname, '..', 'src', 'redis', 'scripts', f), 'utf8'));
+    }
+    // The ordinal init script (the core's preamble) sources the shipped step in the same shell.
+    expect(scripts(docs)['redis-init.sh']).toMatch(/\n\. \/opt\/cdk8s-stateful\/scripts\/redis-conf\.sh\n$/);
   });
 
   test('resources, PDB, anti-affinity, graceful shutdown', () => {
@@ -190,12 +198,78 @@ test('a configuration change rolls the pods: the pod template carries a hash of 
   expect(hash(Testing.synth(chart) as Doc[])).not.toBe(base);
 });
 
+test('the config hash sorts keys by code unit (<), not by locale', () => {
+  // localeCompare puts "B" after "a" and ignores "_" in some locales; the hash must not move with them.
+  expect(sortedKeys({ 'b': '', 'B': '', 'a': '', '_x': '', 'A.conf': '' })).toEqual(['A.conf', 'B', '_x', 'a', 'b']);
+  expect(fs.readFileSync(path.join(__dirname, '..', 'src', 'redis', 'stateful-redis.ts'), 'utf8')).not.toContain('localeCompare');
+  expect(fs.readFileSync(path.join(__dirname, '..', 'src', 'redis', 'config.ts'), 'utf8')).not.toMatch(/\.localeCompare\(/);
+});
+
+describe('the shared product vocabulary (StatefulProduct)', () => {
+  test('the namespace defaults to the Chart\'s: every object, the Secret reference and the host names follow it', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    const redis = new StatefulRedis(chart, 'cache', { credentials: Credentials.fromPassword('pw') });
+    const docs = Testing.synth(chart) as Doc[];
+    for (const d of docs) expect({ kind: d.kind, name: d.metadata.name, ns: d.metadata.namespace }).toEqual({ kind: d.kind, name: d.metadata.name, ns: 'shop' });
+    expect(redis.namespace).toBe('shop');
+    expect(redis.primaryHost).toBe('cache-primary.shop.svc.cluster.local');
+    expect(redis.readHost).toBe('cache-read.shop.svc.cluster.local');
+    expect(redis.podHost(1)).toBe('cache-1.cache.shop.svc.cluster.local');
+    expect(config(docs)['replica.conf']).toContain('replicaof cache-0.cache.shop.svc.cluster.local 6379\n');
+    const seedEnv = pod(docs).initContainers.find((c: any) => c.name === 'redis-seed').env;
+    expect(seedEnv).toContainEqual({ name: 'REDIS_FOLLOW', value: 'cache-0.cache.shop.svc.cluster.local' });
+  });
+
+  test('app.kubernetes.io/name is the application, /instance the StatefulSet', () => {
+    const { docs } = synth({ name: 'sessions' });
+    for (const d of docs) {
+      expect(d.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'sessions' });
+    }
+  });
+
+  test('ordinalsStart: the first pod is the primary, the others replicate it; the seed asks the others', () => {
+    const { redis, docs } = synth({ ordinalsStart: 3 });
+    expect(one(docs, 'StatefulSet').spec.ordinals).toEqual({ start: 3 });
+    expect(one(docs, 'Service', 'cache-primary').spec.selector['statefulset.kubernetes.io/pod-name']).toBe('cache-3');
+    expect(config(docs)['replica.conf']).toContain('replicaof cache-3.cache 6379\n');
+    const seedEnv = pod(docs).initContainers.find((c: any) => c.name === 'redis-seed').env;
+    expect(seedEnv).toContainEqual({ name: 'REDIS_PEERS', value: 'cache-4.cache cache-5.cache' });
+    expect(seedEnv).toContainEqual({ name: 'REDIS_FOLLOW', value: 'cache-3.cache' });
+    expect(redis.podHost(3)).toBe('cache-3.cache');
+  });
+
+  test('shared props reach the pod spec: sidecars, init containers first, Service links, rollout', () => {
+    const { docs } = synth({
+      sidecars: [{ name: 'exporter', image: 'oliver006/redis_exporter:v1.62.0' }],
+      initContainers: [{ name: 'prepare', image: 'busybox:1.36' }],
+      enableServiceLinks: true,
+      partition: 2,
+      minReady: Duration.seconds(10),
+    });
+    const spec = pod(docs);
+    expect(spec.containers.map((c: any) => c.name)).toEqual(['redis', 'exporter']);
+    expect(spec.initContainers.map((c: any) => c.name)).toEqual(['prepare', 'redis-init', 'redis-seed']);
+    expect(spec.enableServiceLinks).toBe(true);
+    expect(one(docs, 'StatefulSet').spec.updateStrategy.rollingUpdate.partition).toBe(2);
+    expect(one(docs, 'StatefulSet').spec.minReadySeconds).toBe(10);
+  });
+
+  test('errors of the shared methods name StatefulRedis', () => {
+    const redis = build();
+    expect(() => redis.podHost(7)).toThrow(/^StatefulRedis: invalid `ordinal` 7/);
+    expect(() => redis.addClientService('x', { portNames: ['nope'] })).toThrow(/^StatefulRedis: /);
+    expect(() => redis.isolateNetwork({ clientPortNames: ['nope'] })).toThrow(/^StatefulRedis: /);
+    expect(() => build({ primaryServiceName: 'Bad_Name' })).toThrow(/^StatefulRedis: invalid `primaryServiceName` "Bad_Name"/);
+  });
+});
+
 describe('props', () => {
   test('namespace: FQDNs everywhere, replicaof the primary pod FQDN', () => {
     const { redis, docs } = synth({ namespace: 'shop', clusterDomain: 'k8s.example' });
     expect(redis.primaryHost).toBe('cache-primary.shop.svc.k8s.example');
     expect(redis.readHost).toBe('cache-read.shop.svc.k8s.example');
-    expect(redis.primaryPodHost).toBe('cache-0.cache.shop.svc.k8s.example');
+    expect(redis.podHost(0)).toBe('cache-0.cache.shop.svc.k8s.example');
     expect(config(docs)['replica.conf']).toContain('replicaof cache-0.cache.shop.svc.k8s.example 6379\n');
     for (const d of docs) expect(d.metadata.namespace).toBe('shop');
   });
@@ -214,9 +288,12 @@ describe('props', () => {
     expect(directives(config(docs)['redis.conf'])).toContain('port 7000');
     expect(config(docs)['replica.conf']).toContain('replicaof cache-0.cache 7000\n');
     expect(one(docs, 'Service', 'cache-primary').spec.ports[0]).toMatchObject({ port: 7000, targetPort: 7000 });
-    expect(scripts(docs)['redis-probe.sh']).toContain('TCP=7000\n');
-    expect(scripts(docs)['redis-seed.sh']).toContain('TCP=7000\n');
-    expect(scripts(docs)['redis-seed.sh']).toContain("PEERS='cache-1.cache cache-2.cache cache-3.cache cache-4.cache'\n");
+    expect(main(docs).readinessProbe.exec.command.slice(3)).toEqual(['7000', '/etc/redis', 'redis-cli']);
+    expect(main(docs).livenessProbe.exec.command.slice(3)).toEqual(['7000', '/etc/redis', 'redis-cli']);
+    const seedEnv = pod(docs).initContainers.find((c: any) => c.name === 'redis-seed').env;
+    expect(seedEnv).toContainEqual({ name: 'REDIS_TCP', value: '7000' });
+    expect(seedEnv).toContainEqual({ name: 'REDIS_PEERS', value: 'cache-1.cache cache-2.cache cache-3.cache cache-4.cache' });
+    expect(seedEnv).toContainEqual({ name: 'REDIS_FOLLOW', value: 'cache-0.cache' });
   });
 
   test('a single pod: no PodDisruptionBudget, still the primary', () => {
@@ -306,9 +383,15 @@ describe('props', () => {
   test('auth: false is an explicit opt-out: no Secret reference, protected-mode off, no auth file', () => {
     const { redis, docs } = synth({ auth: false });
     expect(main(docs).env).toBeUndefined();
-    expect(init(docs).env).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
+    expect(init(docs).env).toEqual([
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'REDIS_CONFIG_SOURCE', value: '/mnt/redis-config' },
+      { name: 'REDIS_CONF_DIR', value: '/etc/redis' },
+      { name: 'REDIS_DATA_DIR', value: '/data' },
+      { name: 'REDIS_AUTH', value: 'no' },
+    ]);
     expect(directives(config(docs)['redis.conf'])).toContain('protected-mode no');
-    expect(scripts(docs)['redis-init.sh']).not.toContain('auth.conf');
+    expect(JSON.stringify(pod(docs))).not.toMatch(/secretKeyRef|REDIS_PASSWORD|REDISCLI_AUTH/);
     expect(redis.passwordSecret).toBeUndefined();
   });
 
@@ -350,7 +433,7 @@ describe('fails at construction with an error naming the prop', () => {
     ['credentials that are not Credentials', { credentials: { key: 'password' } as any }, /invalid `credentials` .*must be Credentials.fromSecret\(\), fromSecretName\(\) or fromPassword\(\)/],
     ['auth that is not a boolean', { auth: 'yes' as any }, /invalid `auth` "yes": must be true or false/],
     ['a name that is not a DNS label', { name: 'Cache_1' }, /StatefulRedis: invalid `name` "Cache_1"/],
-    ['a uid of 0', { runAsUser: 0 }, /PetService: invalid `runAsUser` 0/],
+    ['a uid of 0', { runAsUser: 0 }, /^StatefulRedis: invalid `runAsUser` 0/],
   ] as Array<[string, StatefulRedisProps, RegExp]>)('fails with %s', (_what, props, error) => {
     expect(() => build(props)).toThrow(error);
   });
@@ -480,6 +563,21 @@ if (sandboxMissing.length && process.env.CI) {
     const run = p.exec('redis-init', ['sh', SCRIPT], { env: { POD_NAME: 'other-0' } });
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain("pod name 'other-0' is not <cache>-<ordinal>");
+  });
+
+  test.each(['REDIS_TCP', 'REDIS_DATA_DIR', 'REDIS_FOLLOW'])('the shipped seed step fails closed when %s is empty: no marker', (name) => {
+    const p = cluster.pod('cache', 0);
+    const run = p.exec('redis-seed', ['sh', '/opt/cdk8s-stateful/scripts/redis-seed.sh'], { env: { [name]: '' } });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(`${name} is not set`);
+    expect(p.exec('redis-seed', ['ls', '-A', '/data']).stdout).not.toContain('.cdk8s-stateful-redis');
+  });
+
+  test('the shipped probe refuses a CLI other than redis-cli or valkey-cli', () => {
+    const p = cluster.pod('cache', 0);
+    const run = p.exec('redis', ['sh', '/opt/cdk8s-stateful/scripts/redis-probe.sh', 'readiness', '6379', '/etc/redis', 'rm']);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('the CLI must be redis-cli or valkey-cli');
   });
 
   test('without auth no password file is written or included', async () => {

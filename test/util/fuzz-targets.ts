@@ -446,6 +446,16 @@ export const redisPropsSpec: PropsSpec<StatefulRedisProps> = {
   maxUnavailable: space(fc.integer({ min: 1, max: 3 }), junkNumber(1, 1000)),
   podAnnotations: space(fc.dictionary(validLabelKey, fc.string({ maxLength: 30 }), { maxKeys: 3 }),
     fc.oneof(fc.dictionary(junkString(), fc.string(), { minKeys: 1, maxKeys: 2 }), fc.constantFrom({ a: 1 } as any, [] as any))),
+  // The shared props StatefulRedis passes through to the core, with the core's spaces.
+  ordinalsStart: petPropsSpec.ordinalsStart!,
+  updateStrategy: petPropsSpec.updateStrategy!,
+  partition: petPropsSpec.partition!,
+  minReady: petPropsSpec.minReady!,
+  revisionHistoryLimit: petPropsSpec.revisionHistoryLimit!,
+  enableServiceLinks: petPropsSpec.enableServiceLinks!,
+  initContainers: petPropsSpec.initContainers!,
+  sidecars: petPropsSpec.sidecars!,
+  serviceAccount: petPropsSpec.serviceAccount!,
 };
 
 /** Makes valid StatefulRedis props agree with each other. */
@@ -455,6 +465,11 @@ export function coherentRedis(p: StatefulRedisProps): StatefulRedisProps {
   if (p.auth === false) delete out.credentials;
   if (p.appendOnly === false) delete out.appendFsync;
   if (p.version !== undefined && /valkey/.test(p.image ?? '')) out.version = '8.0';
+  if (p.updateStrategy === PetUpdateStrategy.ON_DELETE || (p.partition ?? 0) > replicas) delete out.partition;
+  const containerNames = new Set(['redis', 'redis-init', 'redis-seed']);
+  for (const k of ['initContainers', 'sidecars']) {
+    out[k] = out[k]?.filter((c: kplus.ContainerProps) => !containerNames.has(c.name!) && containerNames.add(c.name!));
+  }
   if (!(p.disruptionBudget ?? replicas > 1) || (p.maxUnavailable ?? 1) > replicas) delete out.maxUnavailable;
   if (p.storageStaticVolumes) {
     out.namespace ??= 'default';
