@@ -49,7 +49,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   publishToGo: { moduleName: 'github.com/cdk8s-stateful/cdk8s-stateful-go' },
   publishToNuget: { dotNetNamespace: 'Cdk8s.Stateful', packageId: 'Cdk8s.Stateful' },
 
-  gitignore: ['examples/dist/', 'bench/out/', '.ci/out/', '.jsii.tabl.json'],
+  gitignore: ['examples/dist/', 'examples/consumer/node_modules/', 'examples/consumer/dist/', 'bench/out/', '.ci/out/', '.jsii.tabl.json'],
   npmignoreEnabled: true,
 });
 
@@ -60,7 +60,7 @@ for (const dir of ['examples', 'bench']) {
     extends: javascript.TypescriptConfigExtends.fromPaths(['../tsconfig.json']),
     compilerOptions: { rootDir: '..', noEmit: true },
     include: ['**/*.ts', '../src/**/*.ts'],
-    exclude: ['node_modules', 'dist', 'out'],
+    exclude: ['node_modules', 'dist', 'out', 'consumer'],
   });
   project.eslint?.addLintPattern(dir);
 }
@@ -94,6 +94,14 @@ const rosetta = project.addTask('rosetta:extract', {
 });
 project.postCompileTask.spawn(rosetta);
 project.npmignore?.exclude('/rosetta/');
+
+// A consumer's app (examples/consumer/) synthesized against the packed npm tarball only:
+// run after `package:js` (.ci/run does). It type-checks with its own strict tsconfig.
+project.eslint?.addIgnorePattern('examples/consumer/');
+project.addTask('test:consumer', {
+  description: 'Synthesize examples/consumer against dist/js/*.tgz (run after package:js)',
+  exec: 'bash examples/consumer/run.sh',
+});
 
 project.addTask('bench', {
   description: 'Synthesis benchmarks: writes docs/benchmarks.md and docs/benchmarks.svg',
