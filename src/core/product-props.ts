@@ -57,7 +57,7 @@ export interface StatefulProductProps {
   readonly podAnnotations?: { [key: string]: string };
 
   /**
-   * The number of pods.
+   * The number of pods (StatefulZooKeeper: 1, 3, 5 or 7).
    *
    * @default 3
    */
@@ -129,7 +129,7 @@ export interface StatefulProductProps {
    * The size of each pod's data claim.
    *
    * @default - StatefulRedis Size.gibibytes(1); StatefulMySql Size.gibibytes(10);
-   * StatefulZooKeeper Size.gibibytes(2)
+   * StatefulZooKeeper Size.gibibytes(1)
    */
   readonly storageSize?: Size;
 
@@ -228,7 +228,8 @@ export interface StatefulProductProps {
   /**
    * The PodDisruptionBudget's `maxUnavailable`.
    *
-   * @default - 1; StatefulZooKeeper: the pods the quorum can lose, (replicas - 1) / 2
+   * @default - 1; StatefulZooKeeper: the pods the quorum can lose, (replicas - 1) / 2, which
+   * is also its maximum (with 1 server there is no PodDisruptionBudget)
    */
   readonly maxUnavailable?: number;
 
