@@ -3,6 +3,7 @@
 # Usage: sql.sh bootstrap | replication HOST PORT [GTID] | clone HOST PORT DIR | promote [GTID]
 # Parameters from the container env: DB_FLAVOR (MySQL or MariaDB), DB_REPLICATION_USER,
 # DB_APP_USER and DB_DATABASE (optional; names StatefulMySql validated, checked again here).
+# Output goes through cat and printf '%s', never echo (dash's echo rewrites backslashes).
 # Passwords come from the environment (DB_*_PASSWORD) and are escaped as SQL string literals
 # (backslash and quote); hosts, ports and GTID positions are arguments, checked.
 set -eu
@@ -73,13 +74,13 @@ SQL
     DATABASE=""
     if [ -n "${DB_DATABASE:-}" ]; then
       DATABASE="$(name DB_DATABASE "$DB_DATABASE")"
-      echo "CREATE DATABASE IF NOT EXISTS \`$DATABASE\`;"
+      printf '%s\n' "CREATE DATABASE IF NOT EXISTS \`$DATABASE\`;"
     fi
     if [ -n "${DB_APP_USER:-}" ]; then
       APP="$(name DB_APP_USER "$DB_APP_USER")"
       APP_PW="$(lit DB_APP_PASSWORD)"
-      echo "CREATE USER '$APP'@'%' IDENTIFIED BY '$APP_PW';"
-      if [ -n "$DATABASE" ]; then echo "GRANT ALL PRIVILEGES ON \`$DATABASE\`.* TO '$APP'@'%';"; fi
+      printf '%s\n' "CREATE USER '$APP'@'%' IDENTIFIED BY '$APP_PW';"
+      if [ -n "$DATABASE" ]; then printf '%s\n' "GRANT ALL PRIVILEGES ON \`$DATABASE\`.* TO '$APP'@'%';"; fi
     fi
     ;;
   replication)
@@ -93,7 +94,7 @@ CHANGE REPLICATION SOURCE TO SOURCE_HOST = '$SRC_HOST', SOURCE_PORT = $SRC_TCP, 
 SQL
     else
       POS="$(gtid 'the GTID position' "${4:-}")"
-      if [ -n "$POS" ]; then echo "SET GLOBAL gtid_slave_pos = '$POS';"; fi
+      if [ -n "$POS" ]; then printf '%s\n' "SET GLOBAL gtid_slave_pos = '$POS';"; fi
       cat <<SQL
 CHANGE MASTER TO MASTER_HOST = '$SRC_HOST', MASTER_PORT = $SRC_TCP, MASTER_USER = '$REPL', MASTER_PASSWORD = '$REPL_PW', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 10;
 SQL
@@ -117,7 +118,7 @@ SQL
     else
       POS="$(gtid 'the GTID position' "${2:-}")"
       printf '%s\n' 'STOP ALL SLAVES;' 'RESET SLAVE ALL;' 'RESET MASTER;'
-      if [ -n "$POS" ]; then echo "SET GLOBAL gtid_binlog_state = '$POS';"; fi
+      if [ -n "$POS" ]; then printf '%s\n' "SET GLOBAL gtid_binlog_state = '$POS';"; fi
     fi
     ;;
   *) die "usage: sql.sh bootstrap | replication HOST PORT [GTID] | clone HOST PORT DIR | promote [GTID]" ;;
