@@ -6,8 +6,10 @@
 # extracts the stream into DB_CLONE_DIR.
 set -eu
 LOG_TAG=clone.sh
+export LOG_TAG
 SCRIPT_DIR="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=mysql-lib.sh
+# The shared functions and paths (shipped beside this file; shellcheck lints it on its own).
+# shellcheck source=/dev/null
 . "$SCRIPT_DIR/mysql-lib.sh"
 answer_for() {
   a="$(printf '%s:%s' "$1" "$DB_REPLICATION_PASSWORD" | sha256sum)" || die "sha256sum failed"

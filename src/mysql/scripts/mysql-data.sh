@@ -17,8 +17,10 @@
 # with the replication account first), on a private temporary server (socket only), and
 # starts replicating when the server starts. The marker that says so is written last.
 LOG_TAG=init-data
+export LOG_TAG
 SCRIPT_DIR="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=mysql-lib.sh
+# The shared functions and paths (shipped beside this file; shellcheck lints it on its own).
+# shellcheck source=/dev/null
 . "$SCRIPT_DIR/mysql-lib.sh"
 STAGING="$DATA_DIR.staging"
 SCRATCH="$DATA_DIR.scratch"

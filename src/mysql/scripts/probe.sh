@@ -5,8 +5,10 @@
 # and the SQL thread applies them.
 set -u
 LOG_TAG=probe.sh
+export LOG_TAG
 SCRIPT_DIR="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=mysql-lib.sh
+# The shared functions and paths (shipped beside this file; shellcheck lints it on its own).
+# shellcheck source=/dev/null
 . "$SCRIPT_DIR/mysql-lib.sh"
 MODE="${1:-readiness}"
 CNF="$(mktemp "$TMP_DIR/probe.XXXXXX")" || die "cannot create a file in $TMP_DIR"
