@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Size, Testing } from 'cdk8s';
-import { Credentials, MySqlFlavor, StatefulMySql, StatefulMySqlProps } from '../src';
+import * as kplus from 'cdk8s-plus-27';
+import { ClaimRetentionPolicy, Credentials, MySqlFlavor, StatefulMySql, StatefulMySqlProps } from '../src';
 import { byKind, crossReference, Doc, one, runScript, shells, tmpDir, validateManifests } from './util/k8s';
 import { FakeCluster, FakePod, kubeletMissing } from './util/kubelet';
 
@@ -388,8 +389,72 @@ describe('StatefulMySql props', () => {
     [{ serverOptions: { max_connections: '1\n[client]' } }, /must be a one-line string/],
     [{ rootPassword: 'hunter2' as any }, /rootPassword` "hunter2": must be Credentials/],
     [{ name: 'A' }, /name` "A"/],
+    // Shared props: the core validates them, the error names StatefulMySql and the prop.
+    [{ storageSize: Size.kibibytes(0) }, /^StatefulMySql: invalid `storageSize`/],
+    [{ storageAccessModes: [] }, /^StatefulMySql: invalid `storageAccessModes`/],
+    [{ storageClaimName: 'Data' }, /^StatefulMySql: invalid `storageClaimName`/],
+    [{ runAsGroup: -1 }, /^StatefulMySql: invalid `runAsGroup`/],
+    [{ maxUnavailable: 0 }, /^StatefulMySql: invalid `maxUnavailable`/],
+    [{ primaryServiceName: 'Primary' }, /^StatefulMySql: invalid `primaryServiceName` "Primary"/],
+    [{ readServiceName: '0read' }, /^StatefulMySql: invalid `readServiceName` "0read"/],
+    [{ primaryServiceName: 'db' }, /^StatefulMySql: invalid `primaryServiceName` "db": must differ from the headless Service's name/],
+    [{ readServiceName: 'db-primary' }, /^StatefulMySql: invalid `readServiceName` "db-primary": must differ from the primary Service's name/],
+    [{ serviceName: 'db-read' }, /^StatefulMySql: invalid `serviceName` "db-read": must differ from the headless Service's name/],
   ] as Array<[StatefulMySqlProps, RegExp]>)('fails on bad props %#', (props, error) => {
     expect(() => synth(props)).toThrow(error);
+  });
+
+  test('shared props reach the pod spec: claim name (mounted by init-data and clone-source), annotations, pull policy, group, PDB', () => {
+    const { docs } = synth({
+      flavor: MySqlFlavor.MARIADB,
+      storageClaimName: 'mysql-data',
+      podAnnotations: { 'example.com/team': 'db' },
+      imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
+      runAsGroup: 1000,
+      maxUnavailable: 2,
+      serviceName: 'db-hs',
+      claimRetentionWhenScaled: ClaimRetentionPolicy.RETAIN,
+    });
+    const sts = one(docs, 'StatefulSet');
+    expect(sts.spec.serviceName).toBe('db-hs');
+    expect(sts.spec.volumeClaimTemplates.map((t: any) => t.metadata.name)).toEqual(['mysql-data']);
+    for (const c of ['init-data', 'mariadb', 'clone-source']) {
+      expect(container(docs, c).volumeMounts.find((m: any) => m.mountPath === '/var/lib/mysql').name).toBe('mysql-data');
+    }
+    expect(sts.spec.template.metadata.annotations['example.com/team']).toBe('db');
+    expect(container(docs, 'mariadb').imagePullPolicy).toBe('Always');
+    expect(sts.spec.template.spec.securityContext.runAsGroup).toBe(1000);
+    expect(one(docs, 'PodDisruptionBudget').spec.maxUnavailable).toBe(2);
+    // Peers are found through the headless Service, whatever its name.
+    expect(paramsOf(docs, 'init-data').DB_PEER_DOMAIN).toBe('db-hs');
+    expect(paramsOf(docs, 'init-data').DB_PRIMARY_POD).toBe('db-0.db-hs');
+  });
+
+  test('primaryServiceName / readServiceName name the client Services; primaryHost and readHost follow them', () => {
+    const { db, docs } = synth({ primaryServiceName: 'orders-write', readServiceName: 'orders-reads' });
+    expect(one(docs, 'Service', 'orders-write').spec.selector['statefulset.kubernetes.io/pod-name']).toBe('db-0');
+    expect(one(docs, 'Service', 'orders-reads').spec.selector['statefulset.kubernetes.io/pod-name']).toBeUndefined();
+    expect(db.primaryService.name).toBe('orders-write');
+    expect([db.primaryHost, db.readHost]).toEqual(['orders-write', 'orders-reads']);
+  });
+
+  test('the namespace defaults to the Chart\'s: every object, the Secrets it creates and every host name follow it', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
+    const db = new StatefulMySql(chart, 'db', { rootPassword: Credentials.fromPassword('x'), replicationPassword: Credentials.fromPassword('y') });
+    const docs = Testing.synth(chart) as Doc[];
+    for (const d of docs) expect(`${d.kind}/${d.metadata.name} ${d.metadata.namespace}`).toBe(`${d.kind}/${d.metadata.name} shop`);
+    expect(db.namespace).toBe('shop');
+    expect(db.primaryHost).toBe('db-primary.shop.svc.cluster.local');
+    expect(db.readHost).toBe('db-read.shop.svc.cluster.local');
+    expect(paramsOf(docs, 'init-data').DB_PRIMARY_POD).toBe('db-0.db.shop.svc.cluster.local');
+    expect(paramsOf(docs, 'init-data').DB_PEER_DOMAIN).toBe('db.shop.svc.cluster.local');
+  });
+
+  test('app.kubernetes.io/name is the application, app.kubernetes.io/instance the StatefulSet', () => {
+    for (const [flavor, app] of [[MySqlFlavor.MYSQL, 'mysql'], [MySqlFlavor.MARIADB, 'mariadb']]) {
+      const { docs } = synth({ flavor: flavor as MySqlFlavor, name: 'orders' });
+      expect(one(docs, 'StatefulSet').spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': app, 'app.kubernetes.io/instance': 'orders' });
+    }
   });
 
   test('serverIdOffset 0 is allowed when the ordinals start at 1 (ids stay >= 1)', () => {

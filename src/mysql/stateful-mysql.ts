@@ -298,6 +298,14 @@ export class StatefulMySql extends StatefulProduct {
         pet.addClientService('read', { portNames: ['mysql'], name: readServiceName }),
       ];
     });
+    // Three Services, three names (a clash would make two Services of one name).
+    const clash = (prop: string, value: string, others: Array<[string, string]>) => {
+      const other = others.find(([, n]) => n === value);
+      if (other) throw propError(C, prop, value, `must differ from the ${other[0]} Service's name`);
+    };
+    clash(primaryServiceName !== undefined ? 'primaryServiceName' : 'serviceName', primaryService.name, [['headless', pet.service.name]]);
+    clash(readServiceName !== undefined ? 'readServiceName' : 'serviceName', readService.name,
+      [['headless', pet.service.name], ['primary', primaryService.name]]);
     this.primaryService = primaryService;
     this.readService = readService;
     this.primaryHost = pet.hostFor(primaryService.name);

@@ -528,9 +528,9 @@ export const mysqlPropsSpec: PropsSpec<StatefulMySqlProps> = {
   terminationGracePeriod: space(validDuration(1), junkDuration),
   labels: space(validLabels, junkLabels),
   // The shared props (StatefulProductProps) StatefulMySql passes through to its PetService.
-  serviceName: space(fc.constantFrom('db-headless', 'mysql'), junkString()),
-  primaryServiceName: space(fc.constantFrom('db-write', 'mysql-primary'), fc.oneof(junkString(), fc.constant('0db'))),
-  readServiceName: space(fc.constantFrom('db-reads', 'mysql-replicas'), fc.oneof(junkString(), fc.constant('0db'))),
+  serviceName: space(fc.constantFrom('db-headless', 'mysql-hs'), junkString()),
+  primaryServiceName: space(fc.constantFrom('db-write', 'orders-write'), fc.oneof(junkString(), fc.constantFrom('0db', 'db', 'mysql'))),
+  readServiceName: space(fc.constantFrom('db-reads', 'orders-replicas'), fc.oneof(junkString(), fc.constantFrom('0db', 'db-primary', 'mysql-primary'))),
   podAnnotations: petPropsSpec.podAnnotations,
   updateStrategy: petPropsSpec.updateStrategy,
   partition: petPropsSpec.partition,
