@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Size, Testing } from 'cdk8s';
-import { Credentials, MySqlFlavor, StatefulMySql, StatefulMySqlProps } from '../src';
+import * as kplus from 'cdk8s-plus-27';
+import { ClaimRetentionPolicy, Credentials, MySqlFlavor, StatefulMySql, StatefulMySqlProps } from '../src';
 import { byKind, crossReference, Doc, one, runScript, shells, tmpDir, validateManifests } from './util/k8s';
 import { FakeCluster, FakePod, kubeletMissing } from './util/kubelet';
 
@@ -25,6 +26,10 @@ const container = (docs: Doc[], name: string) => {
   const spec = podSpec(docs);
   return [...spec.containers, ...(spec.initContainers ?? [])].find((c: any) => c.name === name);
 };
+
+/** The literal env of a container (the scripts' parameters), as the kubelet sets it. */
+const paramsOf = (docs: Doc[], name: string): Record<string, string> =>
+  Object.fromEntries((container(docs, name).env ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
 
 /** Writes the ConfigMaps' files to directories, as the kubelet mounts them. */
 function materialize(docs: Doc[]): { scripts: string; config: string } {
@@ -76,7 +81,10 @@ describe('StatefulMySql with no props', () => {
     expect(main.volumeMounts).toEqual(expect.arrayContaining([{ name: 'data', mountPath: '/var/lib/mysql' }]));
     expect(podSpec(docs).initContainers.map((c: any) => c.name)).toEqual(['init-config', 'init-data']);
     expect(podSpec(docs).containers.map((c: any) => c.name)).toEqual(['mysql']);
-    expect(db.primaryHost).toBe('db-0.db');
+    expect(db.primaryHost).toBe('db-primary');
+    expect(db.readHost).toBe('db-read');
+    expect(db.podHost(0)).toBe('db-0.db');
+    expect(db.headlessService.name).toBe('db');
     expect(db.node.defaultChild).toBe(db.pet);
     expect(chart.node.findAll().includes(db.statefulSet)).toBe(true);
   });
@@ -111,7 +119,7 @@ describe('StatefulMySql with no props', () => {
     expect(primary.ports).toEqual([{ name: 'mysql', port: 3306, targetPort: 3306, protocol: 'TCP' }]);
     const read = one(docs, 'Service', 'db-read').spec;
     expect(read.selector['statefulset.kubernetes.io/pod-name']).toBeUndefined();
-    expect(read.selector).toMatchObject({ 'app.kubernetes.io/name': 'db', 'app.kubernetes.io/instance': 'db' });
+    expect(read.selector).toMatchObject({ 'app.kubernetes.io/name': 'mysql', 'app.kubernetes.io/instance': 'db' });
     expect(read.publishNotReadyAddresses).toBeUndefined();
     // Peers find each other while not Ready: a first pod on an empty volume sees replicas
     // whose primary is gone (not Ready) and never starts empty over them.
@@ -151,11 +159,21 @@ describe('Service links (issue #9.1): no generated script reads a name a Service
       const linkable = [...expanded(script)].filter(v => LINKABLE.test(v));
       expect(`${name}: ${linkable.join(' ')}`).toBe(`${name}: `);
     }
-    // The environment the containers get from the pod spec: pod identity and passwords only.
+    // The environment the containers get from the pod spec: pod identity, passwords and the
+    // scripts' parameters, under names no Service link can produce.
     const spec = podSpec(docs);
+    const names = new Set<string>();
     for (const c of [...spec.containers, ...spec.initContainers]) {
-      for (const e of c.env ?? []) expect(e.name).toMatch(/^(POD_NAME|DB_(ROOT|REPLICATION|APP)_PASSWORD)$/);
+      for (const e of c.env ?? []) {
+        expect(e.name).not.toMatch(LINKABLE);
+        names.add(e.name);
+      }
     }
+    expect([...names].sort()).toEqual([
+      'DB_APP_PASSWORD', 'DB_APP_USER', ...(flavor === MySqlFlavor.MARIADB ? ['DB_CLONE_LISTEN'] : []), 'DB_DONOR_LISTEN', 'DB_FLAVOR',
+      'DB_LISTEN', 'DB_PEERS', 'DB_PEER_DOMAIN', 'DB_PRIMARY_POD', 'DB_REPLICATION_PASSWORD', 'DB_REPLICATION_USER',
+      'DB_ROOT_PASSWORD', 'DB_SERVER_ID_OFFSET', 'POD_NAME',
+    ]);
   });
 });
 
@@ -317,7 +335,11 @@ describe('StatefulMySql props', () => {
     expect(sts.spec.ordinals).toEqual({ start: 5 });
     expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast', resources: { requests: { storage: '50Gi' } } });
     expect(one(docs, 'Service', 'orders-primary').spec.selector['statefulset.kubernetes.io/pod-name']).toBe('orders-5');
-    expect(db.primaryHost).toBe('orders-5.orders.shop.svc.cluster.local');
+    expect(db.primaryHost).toBe('orders-primary.shop.svc.cluster.local');
+    expect(db.readHost).toBe('orders-read.shop.svc.cluster.local');
+    expect(db.podHost(5)).toBe('orders-5.orders.shop.svc.cluster.local');
+    // The scripts replicate from the first pod, not through the Service.
+    expect(container(docs, 'init-data').env.find((e: any) => e.name === 'DB_PRIMARY_POD').value).toBe('orders-5.orders.shop.svc.cluster.local');
     expect(container(docs, 'mysql').image).toBe('mysql:8.4.3');
     expect(container(docs, 'mysql').ports).toEqual([{ containerPort: 3307, name: 'mysql', protocol: 'TCP' }]);
     expect(sts.metadata.labels.team).toBe('data');
@@ -367,8 +389,72 @@ describe('StatefulMySql props', () => {
     [{ serverOptions: { max_connections: '1\n[client]' } }, /must be a one-line string/],
     [{ rootPassword: 'hunter2' as any }, /rootPassword` "hunter2": must be Credentials/],
     [{ name: 'A' }, /name` "A"/],
+    // Shared props: the core validates them, the error names StatefulMySql and the prop.
+    [{ storageSize: Size.kibibytes(0) }, /^StatefulMySql: invalid `storageSize`/],
+    [{ storageAccessModes: [] }, /^StatefulMySql: invalid `storageAccessModes`/],
+    [{ storageClaimName: 'Data' }, /^StatefulMySql: invalid `storageClaimName`/],
+    [{ runAsGroup: -1 }, /^StatefulMySql: invalid `runAsGroup`/],
+    [{ maxUnavailable: 0 }, /^StatefulMySql: invalid `maxUnavailable`/],
+    [{ primaryServiceName: 'Primary' }, /^StatefulMySql: invalid `primaryServiceName` "Primary"/],
+    [{ readServiceName: '0read' }, /^StatefulMySql: invalid `readServiceName` "0read"/],
+    [{ primaryServiceName: 'db' }, /^StatefulMySql: invalid `primaryServiceName` "db": must differ from the headless Service's name/],
+    [{ readServiceName: 'db-primary' }, /^StatefulMySql: invalid `readServiceName` "db-primary": must differ from the primary Service's name/],
+    [{ serviceName: 'db-read' }, /^StatefulMySql: invalid `serviceName` "db-read": must differ from the headless Service's name/],
   ] as Array<[StatefulMySqlProps, RegExp]>)('fails on bad props %#', (props, error) => {
     expect(() => synth(props)).toThrow(error);
+  });
+
+  test('shared props reach the pod spec: claim name (mounted by init-data and clone-source), annotations, pull policy, group, PDB', () => {
+    const { docs } = synth({
+      flavor: MySqlFlavor.MARIADB,
+      storageClaimName: 'mysql-data',
+      podAnnotations: { 'example.com/team': 'db' },
+      imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
+      runAsGroup: 1000,
+      maxUnavailable: 2,
+      serviceName: 'db-hs',
+      claimRetentionWhenScaled: ClaimRetentionPolicy.RETAIN,
+    });
+    const sts = one(docs, 'StatefulSet');
+    expect(sts.spec.serviceName).toBe('db-hs');
+    expect(sts.spec.volumeClaimTemplates.map((t: any) => t.metadata.name)).toEqual(['mysql-data']);
+    for (const c of ['init-data', 'mariadb', 'clone-source']) {
+      expect(container(docs, c).volumeMounts.find((m: any) => m.mountPath === '/var/lib/mysql').name).toBe('mysql-data');
+    }
+    expect(sts.spec.template.metadata.annotations['example.com/team']).toBe('db');
+    expect(container(docs, 'mariadb').imagePullPolicy).toBe('Always');
+    expect(sts.spec.template.spec.securityContext.runAsGroup).toBe(1000);
+    expect(one(docs, 'PodDisruptionBudget').spec.maxUnavailable).toBe(2);
+    // Peers are found through the headless Service, whatever its name.
+    expect(paramsOf(docs, 'init-data').DB_PEER_DOMAIN).toBe('db-hs');
+    expect(paramsOf(docs, 'init-data').DB_PRIMARY_POD).toBe('db-0.db-hs');
+  });
+
+  test('primaryServiceName / readServiceName name the client Services; primaryHost and readHost follow them', () => {
+    const { db, docs } = synth({ primaryServiceName: 'orders-write', readServiceName: 'orders-reads' });
+    expect(one(docs, 'Service', 'orders-write').spec.selector['statefulset.kubernetes.io/pod-name']).toBe('db-0');
+    expect(one(docs, 'Service', 'orders-reads').spec.selector['statefulset.kubernetes.io/pod-name']).toBeUndefined();
+    expect(db.primaryService.name).toBe('orders-write');
+    expect([db.primaryHost, db.readHost]).toEqual(['orders-write', 'orders-reads']);
+  });
+
+  test('the namespace defaults to the Chart\'s: every object, the Secrets it creates and every host name follow it', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
+    const db = new StatefulMySql(chart, 'db', { rootPassword: Credentials.fromPassword('x'), replicationPassword: Credentials.fromPassword('y') });
+    const docs = Testing.synth(chart) as Doc[];
+    for (const d of docs) expect(`${d.kind}/${d.metadata.name} ${d.metadata.namespace}`).toBe(`${d.kind}/${d.metadata.name} shop`);
+    expect(db.namespace).toBe('shop');
+    expect(db.primaryHost).toBe('db-primary.shop.svc.cluster.local');
+    expect(db.readHost).toBe('db-read.shop.svc.cluster.local');
+    expect(paramsOf(docs, 'init-data').DB_PRIMARY_POD).toBe('db-0.db.shop.svc.cluster.local');
+    expect(paramsOf(docs, 'init-data').DB_PEER_DOMAIN).toBe('db.shop.svc.cluster.local');
+  });
+
+  test('app.kubernetes.io/name is the application, app.kubernetes.io/instance the StatefulSet', () => {
+    for (const [flavor, app] of [[MySqlFlavor.MYSQL, 'mysql'], [MySqlFlavor.MARIADB, 'mariadb']]) {
+      const { docs } = synth({ flavor: flavor as MySqlFlavor, name: 'orders' });
+      expect(one(docs, 'StatefulSet').spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': app, 'app.kubernetes.io/instance': 'orders' });
+    }
   });
 
   test('serverIdOffset 0 is allowed when the ordinals start at 1 (ids stay >= 1)', () => {
@@ -514,7 +600,7 @@ withSandbox.each(['MySQL', 'MariaDB'] as MySqlFlavor[])('%s scripts, executed in
 describe('MariaDB SQL, generated by sql.sh', () => {
   const { docs } = synth({ flavor: MySqlFlavor.MARIADB });
   const sqlScript = one(docs, 'ConfigMap', 'db-scripts').data['sql.sh'];
-  const env = { DB_ROOT_PASSWORD: 'r', DB_REPLICATION_PASSWORD: 'p' };
+  const env = { ...paramsOf(docs, 'init-data'), DB_ROOT_PASSWORD: 'r', DB_REPLICATION_PASSWORD: 'p' };
   const sql = (args: string) => runScript(`set -- ${args}\n${sqlScript}`, 'sh', env);
 
   test('bootstrap: root loses READ_ONLY ADMIN, so read_only replicas refuse root\'s writes', () => {
@@ -543,8 +629,9 @@ describe('MySQL 8.4 SQL, generated by sql.sh and checked against the documented 
   const sqlScript = fs.readFileSync(path.join(scripts, 'sql.sh'), 'utf8');
   const ROOT = 'r\'o"o\\t #;$(id)`x`';
   const REPL = '\\\'; DROP USER root; --';
-  const APP = 'a\'\'b';
+  const APP = 'a\'\'b\\n\\\\';
   const env = {
+    ...paramsOf(docs, 'init-data'),
     DB_ROOT_PASSWORD: ROOT,
     DB_REPLICATION_PASSWORD: REPL,
     DB_APP_PASSWORD: APP,

@@ -1,1 +1,2 @@
+export * from './stateful-mysql-props';
 export * from './stateful-mysql';

@@ -2,257 +2,24 @@ import { createHash } from 'crypto';
 import { Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { BoundCredentials, Credentials, OrdinalScript, OrdinalStep, PetService, PodSpreading } from '../core';
-import {
-  MySqlScriptOptions, renderCloneScript, renderCommonCnf, renderConfigStep, renderDataStep, renderProbeScript,
-  renderRoleCnf, renderServerScript, renderSqlScript,
-} from './scripts';
+import { BoundCredentials, Credentials, OrdinalScript, OrdinalStep, PetService, StatefulProduct } from '../core';
+import { renderCommonCnf, renderRoleCnf } from './config';
+import { MySqlFlavor, StatefulMySqlProps } from './stateful-mysql-props';
 import { formatVersion, resolveServerVersion } from './versions';
-import { assertSize } from '../core/sizes';
+import { productPet } from '../core/product-pet';
+import { readScriptFile } from '../core/script-files';
 import {
-  assertDnsLabel, assertDnsSubdomain, assertInteger, assertNonEmptyString, assertOneOf, assertPort, propError,
+  assertDnsLabel, assertInteger, assertNonEmptyString, assertOneOf, assertPort, assertServiceName, propError,
 } from '../core/validate';
-
-/** Which server StatefulMySql runs. */
-export enum MySqlFlavor {
-  /**
-   * The official `mysql` image (8.4 LTS): GTID replication, `super_read_only` replicas,
-   * new replicas seeded with the CLONE plugin.
-   */
-  MYSQL = 'MySQL',
-  /**
-   * The official `mariadb` image (10.11 LTS): MariaDB GTID replication (`CHANGE MASTER
-   * TO … MASTER_USE_GTID`), `read_only` replicas, new replicas seeded with
-   * `mariadb-backup` streamed by a `clone-source` sidecar.
-   */
-  MARIADB = 'MariaDB',
-}
-
-/** Props of a StatefulMySql. */
-export interface StatefulMySqlProps {
-  /**
-   * The server flavour.
-   *
-   * @default MySqlFlavor.MYSQL
-   */
-  readonly flavor?: MySqlFlavor;
-
-  /**
-   * The image. Every container of the pod uses it (the scripts need the flavour's
-   * server, client and — for MariaDB — `mariadb-backup`, `mbstream` and `socat`, all in
-   * the official images).
-   *
-   * The server version is read from the tag (`mysql:8.4`, `mysql:8.0.36-debian`,
-   * `docker.io/library/mariadb:10.11`, `registry.example.com/mirror/mariadb:11.4`);
-   * supported: MySQL 8.0.26 to 8.4, MariaDB 10.11 and 11.x. An image whose tag says
-   * nothing (a digest, `latest`, a private tag) needs `version`. A `mysql` image with
-   * `MySqlFlavor.MARIADB` (or the reverse) is refused.
-   *
-   * @default - "mysql:8.4" for MySqlFlavor.MYSQL, "mariadb:10.11" for MySqlFlavor.MARIADB
-   */
-  readonly image?: string;
-
-  /**
-   * The server version the image runs, e.g. `"8.4"`, `"8.0.36"`, `"10.11"`, `"11.4"`: for
-   * images whose tag carries no version (digests, `latest`, private tags). When the tag
-   * has one, `version` must agree with it. Versions outside the supported range (MySQL
-   * 8.0.26 to 8.4, MariaDB 10.11 and 11.x) are refused.
-   *
-   * @default - read from the image tag
-   */
-  readonly version?: string;
-
-  /**
-   * The StatefulSet's name (also the headless Service's). Pods are `<name>-<ordinal>`.
-   * Renaming orphans the data.
-   *
-   * @default - the construct id in lower case
-   */
-  readonly name?: string;
-
-  /**
-   * The namespace of every object.
-   *
-   * @default - none: the namespace of the kubectl context; host names then use "default"
-   */
-  readonly namespace?: string;
-
-  /**
-   * The cluster's DNS domain, used in the primary's and the donors' host names.
-   *
-   * @default "cluster.local"
-   */
-  readonly clusterDomain?: string;
-
-  /**
-   * The number of servers: the primary and `replicas - 1` read-only replicas.
-   *
-   * @default 3
-   */
-  readonly replicas?: number;
-
-  /**
-   * The first ordinal (`ordinals.start`): the primary is `<name>-<start>`.
-   *
-   * @default 0
-   */
-  readonly ordinalsStart?: number;
-
-  /**
-   * `server-id = serverIdOffset + ordinal`. Every id must stay in MySQL's range
-   * 1..4294967295.
-   *
-   * @default 100
-   */
-  readonly serverIdOffset?: number;
-
-  /**
-   * The MySQL port.
-   *
-   * @default 3306
-   */
-  readonly port?: number;
-
-  /**
-   * MariaDB only: the port the `clone-source` sidecar streams backups to new replicas on.
-   *
-   * @default 3307
-   */
-  readonly clonePort?: number;
-
-  /**
-   * The size of each server's `data` claim.
-   *
-   * @default Size.gibibytes(10)
-   */
-  readonly storageSize?: Size;
-
-  /**
-   * The storage class of the `data` claims.
-   *
-   * @default - the cluster's default storage class
-   */
-  readonly storageClassName?: string;
-
-  /**
-   * The root password (accounts `root@localhost` and `root@%`).
-   *
-   * @default - key `root-password` of the Secret of `replicationPassword` or `userPassword`
-   * when one of them names a Secret (`fromSecret`/`fromSecretName`); with no password prop
-   * at all, `Credentials.fromSecretName('<name>-credentials', 'root-password')`: a Secret
-   * you create, e.g. `kubectl create secret generic <name>-credentials
-   * --from-literal=root-password=$(openssl rand -hex 24) --from-literal=replication-password=$(openssl rand -hex 24)`.
-   * Required when the other passwords are all `Credentials.fromPassword()`.
-   */
-  readonly rootPassword?: Credentials;
-
-  /**
-   * The replication account's name.
-   *
-   * @default "repl"
-   */
-  readonly replicationUser?: string;
-
-  /**
-   * The replication account's password (also authenticates clones).
-   *
-   * @default - key `replication-password` of the Secret of `rootPassword` or `userPassword`
-   * when one of them names a Secret; with no password prop at all,
-   * `Credentials.fromSecretName('<name>-credentials', 'replication-password')`. Required
-   * when the other passwords are all `Credentials.fromPassword()`.
-   */
-  readonly replicationPassword?: Credentials;
-
-  /**
-   * A database created on the primary when it is initialised.
-   *
-   * @default - none
-   */
-  readonly database?: string;
-
-  /**
-   * An application account created on the primary when it is initialised, with all
-   * privileges on `database`. Needs `userPassword`.
-   *
-   * @default - none
-   */
-  readonly user?: string;
-
-  /**
-   * The application account's password.
-   *
-   * @default - none; required with `user`
-   */
-  readonly userPassword?: Credentials;
-
-  /**
-   * Extra `[mysqld]` options for every server, e.g. `{ max_connections: '500' }`. Options
-   * this construct owns (server-id, GTID, binary log, read-only, paths) are refused.
-   *
-   * @default - none
-   */
-  readonly serverOptions?: { [option: string]: string };
-
-  /**
-   * The server container's resources.
-   *
-   * @default - requests 250m CPU and 512Mi memory, memory limit 1Gi
-   */
-  readonly resources?: kplus.ContainerResources;
-
-  /**
-   * The numeric uid (and gid) every container runs as: the images' `mysql` user.
-   *
-   * @default 999
-   */
-  readonly runAsUser?: number;
-
-  /**
-   * The group that owns the volumes.
-   *
-   * @default - same as `runAsUser`
-   */
-  readonly fsGroup?: number;
-
-  /**
-   * Mount the root filesystems read-only (`/tmp` and `/var/run/mysqld` are emptyDirs).
-   *
-   * @default true
-   */
-  readonly readOnlyRootFilesystem?: boolean;
-
-  /**
-   * How the servers are spread across nodes.
-   *
-   * @default PodSpreading.SOFT_ANTI_AFFINITY
-   */
-  readonly spreading?: PodSpreading;
-
-  /**
-   * How long a server may take to shut down cleanly before it is killed.
-   *
-   * @default Duration.seconds(60)
-   */
-  readonly terminationGracePeriod?: Duration;
-
-  /**
-   * Extra labels on every object and pod.
-   *
-   * @default - none
-   */
-  readonly labels?: { [key: string]: string };
-}
 
 const C = 'StatefulMySql';
 const CONFIG_SOURCE = '/mnt/config';
+// The paths the shipped scripts use (src/mysql/scripts/mysql-lib.sh): the volumes are mounted there.
 const CONF_DIR = '/etc/mysql-stateful';
 const DATA_MOUNT = '/var/lib/mysql';
-const DATA_DIR = `${DATA_MOUNT}/data`;
 const RUN_DIR = '/var/run/mysqld';
-const SOCKET = `${RUN_DIR}/mysqld.sock`;
 const TMP_DIR = '/tmp';
-const SERVER_SCRIPT = PetService.scriptPath('mysqld.sh');
-const PROBE_SCRIPT = PetService.scriptPath('probe.sh');
+const SCRIPTS = ['mysql-lib.sh', 'mysql-config.sh', 'mysql-data.sh', 'sql.sh', 'mysqld.sh', 'probe.sh'];
 const ACCOUNT = /^[A-Za-z0-9_]{1,32}$/;
 const DATABASE = /^[A-Za-z0-9_]{1,64}$/;
 const OPTION = /^[a-z][a-z0-9_-]*$/;
@@ -261,6 +28,10 @@ const OWNED_OPTIONS = new Set([
   'log_replica_updates', 'log_slave_updates', 'read_only', 'super_read_only', 'gtid_strict_mode', 'skip_networking',
   'plugin_load_add', 'skip_log_bin', 'skip_replica_start', 'skip_slave_start', 'user', 'pid_file',
 ]);
+const DEFAULT_RESOURCES: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(250) },
+  memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) },
+};
 
 /**
  * A replicated MySQL (or MariaDB) on a PetService: the Kubernetes "Run a Replicated
@@ -278,13 +49,13 @@ const OWNED_OPTIONS = new Set([
  * fails closed. Passwords come from Secrets.
  *
  * Creates: the StatefulSet and its headless Service, `<name>-primary` (writes: the
- * first pod only), `<name>-read` (every ready server), the `<name>-config` and
- * `<name>-scripts` ConfigMaps, a PodDisruptionBudget, and Secrets only for
- * `Credentials.fromPassword()`.
+ * first pod only; `primaryHost`), `<name>-read` (every ready server; `readHost`), the
+ * `<name>-config` and `<name>-scripts` ConfigMaps, a PodDisruptionBudget, and Secrets only
+ * for `Credentials.fromPassword()`.
  *
  * @see https://kubernetes.io/docs/tasks/run-application/run-replicated-stateful-application/
  */
-export class StatefulMySql extends Construct {
+export class StatefulMySql extends StatefulProduct {
   /** The flavour. */
   public readonly flavor: MySqlFlavor;
   /** The image. */
@@ -297,21 +68,20 @@ export class StatefulMySql extends Construct {
   public readonly serverIdOffset: number;
   /** The replication account. */
   public readonly replicationUser: string;
-  /**
-   * The primary pod's stable DNS name for pods in the cluster: `db-0.db.<namespace>.svc.<domain>`
-   * with a namespace, else the namespace-relative `db-0.db`.
-   */
-  public readonly primaryHost: string;
   /** The PetService underneath (StatefulSet, headless Service, claims, PDB). */
   public readonly pet: PetService;
-  /** The StatefulSet. */
-  public readonly statefulSet: kplus.StatefulSet;
-  /** The headless governing Service. */
-  public readonly service: kplus.Service;
-  /** `<name>-primary`: writes go here (selects the first pod only). */
+  /** `<name>-primary` (`primaryServiceName`): writes go here (selects the first pod only). */
   public readonly primaryService: kplus.Service;
-  /** `<name>-read`: reads from every ready server. */
+  /** `<name>-read` (`readServiceName`): reads from every ready server. */
   public readonly readService: kplus.Service;
+  /**
+   * The host name of the write Service (`primaryService`) for clients in the cluster:
+   * `db-primary.<namespace>.svc.<clusterDomain>` when the namespace is known, else the
+   * namespace-relative `db-primary`.
+   */
+  public readonly primaryHost: string;
+  /** The host name of the read Service (`readService`), like `primaryHost`. */
+  public readonly readHost: string;
   /** `<name>-config`: my.cnf, primary.cnf and replica.cnf. */
   public readonly configMap: kplus.ConfigMap;
   /** Where the root password is read from. */
@@ -320,6 +90,7 @@ export class StatefulMySql extends Construct {
   public readonly replicationPassword: BoundCredentials;
   /** Where the application account's password is read from, with `user`. */
   public readonly userPassword?: BoundCredentials;
+  protected readonly productClass = C;
 
   constructor(scope: Construct, id: string, props: StatefulMySqlProps = {}) {
     super(scope, id);
@@ -328,7 +99,7 @@ export class StatefulMySql extends Construct {
     this.image = assertNonEmptyString(C, 'image', props.image ?? (mysql ? 'mysql:8.4' : 'mariadb:10.11'), 1024);
     if (/\s/.test(this.image)) throw propError(C, 'image', this.image, 'must be an image reference without spaces, e.g. "mysql:8.4"');
     this.version = formatVersion(resolveServerVersion(this.flavor, this.image, props.version));
-    const name = assertDnsLabel(C, 'name', props.name ?? id.toLowerCase(), 52);
+    assertDnsLabel(C, 'name', props.name ?? id.toLowerCase(), 52);
     const replicas = assertInteger(C, 'replicas', props.replicas ?? 3, 1, 1000);
     const ordinalsStart = assertInteger(C, 'ordinalsStart', props.ordinalsStart ?? 0, 0, 1_000_000);
     const maxOffset = 4294967295 - (ordinalsStart + replicas - 1);
@@ -339,9 +110,8 @@ export class StatefulMySql extends Construct {
     }
     const clonePort = assertPort(C, 'clonePort', props.clonePort ?? 3307);
     if (!mysql && clonePort === this.port) throw propError(C, 'clonePort', clonePort, `must differ from port (${this.port})`);
-    const storageSize = props.storageSize ?? Size.gibibytes(10);
-    assertSize(C, 'storageSize', storageSize);
-    if (props.storageClassName !== undefined) assertDnsSubdomain(C, 'storageClassName', props.storageClassName);
+    const primaryServiceName = props.primaryServiceName === undefined ? undefined : assertServiceName(C, 'primaryServiceName', props.primaryServiceName);
+    const readServiceName = props.readServiceName === undefined ? undefined : assertServiceName(C, 'readServiceName', props.readServiceName);
 
     this.replicationUser = assertAccount('replicationUser', props.replicationUser ?? 'repl');
     if (this.replicationUser === 'root') throw propError(C, 'replicationUser', 'root', 'must not be root: replication gets its own account');
@@ -362,47 +132,39 @@ export class StatefulMySql extends Construct {
     for (const [prop, c] of [['rootPassword', props.rootPassword], ['replicationPassword', props.replicationPassword], ['userPassword', props.userPassword]] as const) {
       if (c !== undefined && !(c instanceof Credentials)) throw propError(C, prop, c, 'must be Credentials (Credentials.fromSecret/fromSecretName/fromPassword)');
     }
-    const uid = assertInteger(C, 'runAsUser', props.runAsUser ?? 999, 1, 2 ** 31 - 1);
+    // The parameters of the shipped scripts, in the containers' env (no name a Service link can produce).
+    const params = (extra: Record<string, string>) => Object.fromEntries(
+      Object.entries({ DB_FLAVOR: this.flavor, DB_LISTEN: `${this.port}`, ...extra }).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]));
 
     // ---- the pets ---------------------------------------------------------------------
-    this.pet = new PetService(this, 'Resource', {
-      name,
-      namespace: props.namespace,
-      clusterDomain: props.clusterDomain,
+    this.pet = productPet(this, C, { ...props, replicas, ordinalsStart }, {
+      replicas: 3,
       image: this.image,
+      runAsUser: 999,
+      storageSize: Size.gibibytes(10),
+      resources: DEFAULT_RESOURCES,
+      terminationGracePeriod: Duration.seconds(60),
+    }, DATA_MOUNT, {
+      appName: mysql ? 'mysql' : 'mariadb',
+      component: 'database',
       containerName: mysql ? 'mysql' : 'mariadb',
       ports: [{ name: 'mysql', port: this.port }],
-      replicas,
-      ordinalsStart,
       podManagementPolicy: kplus.PodManagementPolicy.ORDERED_READY,
       // A first pod on an empty volume must find its peers even while they are not Ready
       // (a replica whose primary is gone is not Ready): it never starts empty over them.
       publishNotReadyAddresses: true,
-      component: 'database',
-      labels: props.labels,
-      runAsUser: uid,
-      runAsGroup: uid,
-      fsGroup: props.fsGroup,
-      readOnlyRootFilesystem: props.readOnlyRootFilesystem ?? true,
-      spreading: props.spreading,
-      terminationGracePeriod: props.terminationGracePeriod ?? Duration.seconds(60),
-      resources: props.resources ?? {
-        cpu: { request: kplus.Cpu.millis(250) },
-        memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) },
-      },
-      command: ['sh', SERVER_SCRIPT],
+      command: ['sh', PetService.scriptPath('mysqld.sh')],
+      envVariables: params({}),
       startup: probe('startup', 10, 60),
       liveness: probe('liveness', 10, 6),
       readiness: probe('readiness', 5, 3),
-      claimTemplates: [{ name: 'data', size: storageSize, storageClassName: props.storageClassName, mountPath: DATA_MOUNT }],
     });
     const pet = this.pet;
-    this.statefulSet = pet.statefulSet;
-    this.service = pet.service;
-    this.primaryHost = pet.podHost(ordinalsStart);
+    const claim = props.storageClaimName ?? 'data';
+    const namespace = pet.namespace;
 
     // ---- credentials ------------------------------------------------------------------
-    const bindOptions = (suffix: string) => ({ secretName: `${name}-${suffix}`, namespace: props.namespace, labels: pet.labels });
+    const bindOptions = (suffix: string) => ({ secretName: `${pet.name}-${suffix}`, namespace, labels: pet.labels });
     // Passwords the user did not set come from the Secret of one they did set (documented
     // default keys), never from a Secret they never named; with none set, from the
     // documented `<name>-credentials`.
@@ -415,7 +177,7 @@ export class StatefulMySql extends Construct {
     const named = ([['rootPassword', props.rootPassword], ['replicationPassword', props.replicationPassword], ['userPassword', props.userPassword]] as const)
       .find(([, c]) => c !== undefined && !c.createsSecret);
     const defaulted = (prop: 'rootPassword' | 'replicationPassword', key: string, childId: string): BoundCredentials => {
-      if (!anyGiven) return Credentials.fromSecretName(`${name}-credentials`, key).bind(this, childId, bindOptions(key));
+      if (!anyGiven) return Credentials.fromSecretName(`${pet.name}-credentials`, key).bind(this, childId, bindOptions(key));
       if (named === undefined) {
         const others = Object.entries(given).filter(([, g]) => g !== undefined).map(([k]) => k).join(' and ');
         throw new Error(`${C}: \`${prop}\` is required: ${others} ${others.includes(' and ') ? 'are' : 'is'} Credentials.fromPassword(), `
@@ -431,120 +193,124 @@ export class StatefulMySql extends Construct {
 
     // ---- configuration and scripts ----------------------------------------------------
     this.configMap = new kplus.ConfigMap(this, 'Config', {
-      metadata: { name: `${name}-config`, namespace: props.namespace, labels: pet.labels },
+      metadata: { name: `${pet.name}-config`, namespace, labels: pet.labels },
       data: {
         'my.cnf': renderCommonCnf(this.flavor, serverOptions),
         'primary.cnf': renderRoleCnf(this.flavor, 'primary'),
         'replica.cnf': renderRoleCnf(this.flavor, 'replica'),
       },
     });
-    const o: MySqlScriptOptions = {
-      flavor: this.flavor,
-      serviceHost: pet.serviceHost,
-      primaryHost: this.primaryHost,
-      port: this.port,
-      clonePort,
-      serverIdOffset: this.serverIdOffset,
-      replicationUser: this.replicationUser,
-      appUser: user,
-      database,
-      configSource: CONFIG_SOURCE,
-      confDir: CONF_DIR,
-      dataDir: DATA_DIR,
-      socket: SOCKET,
-      tmpDir: TMP_DIR,
-      replicas,
-      ordinalsStart,
-    };
-    pet.addScript('sql.sh', renderSqlScript(o));
-    pet.addScript('mysqld.sh', renderServerScript(o));
-    pet.addScript('probe.sh', renderProbeScript(o));
-    const clonePath = mysql ? undefined : pet.addScript('clone.sh', renderCloneScript(o));
+    const [primaryService, readService] = this._withErrors(() => {
+      for (const file of [...SCRIPTS, ...(mysql ? [] : ['clone.sh'])]) pet.addScript(file, readScriptFile(__dirname, file));
 
-    const runVolume = kplus.Volume.fromEmptyDir(this, 'RunVolume', 'run');
-    const tmpVolume = kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp');
-    const mountWritable = (c: kplus.Container) => {
-      c.mount(RUN_DIR, runVolume);
-      c.mount(TMP_DIR, tmpVolume);
-    };
+      const runVolume = kplus.Volume.fromEmptyDir(this, 'RunVolume', 'run');
+      const tmpVolume = kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp');
+      const mountWritable = (c: kplus.Container) => {
+        c.mount(RUN_DIR, runVolume);
+        c.mount(TMP_DIR, tmpVolume);
+      };
 
-    // init-config: the ordinal facility writes server-id.cnf, role.cnf and my.cnf.
-    const initConfig = pet.addOrdinalInit({
-      name: 'init-config',
-      steps: [OrdinalStep.shell(renderConfigStep(o), `server-id = ${this.serverIdOffset} + ordinal; primary.cnf or replica.cnf`)],
-      configMap: this.configMap,
-      configMountPath: CONFIG_SOURCE,
-      outputPath: CONF_DIR,
-    });
-    const confMount = initConfig.mounts.find(m => m.path === CONF_DIR)!;
+      // init-config: the ordinal facility runs mysql-config.sh, which writes server-id.cnf,
+      // role.cnf and my.cnf.
+      const initConfig = pet.addOrdinalInit({
+        name: 'init-config',
+        steps: [OrdinalStep.shell(`. ${PetService.scriptPath('mysql-config.sh')}`,
+          `server-id = ${this.serverIdOffset} + ordinal; primary.cnf or replica.cnf`)],
+        configMap: this.configMap,
+        configMountPath: CONFIG_SOURCE,
+        outputPath: CONF_DIR,
+      });
+      initConfig.env.addVariable('DB_SERVER_ID_OFFSET', kplus.EnvValue.fromValue(`${this.serverIdOffset}`));
+      const confMount = initConfig.mounts.find(m => m.path === CONF_DIR)!;
 
-    // init-data: initialise the primary or clone a replica from the previous pod; then
-    // configure replication once. Same resources as the server (it runs one).
-    const dataScript = new OrdinalScript({
-      statefulSetName: name,
-      ordinalsStart,
-      steps: [OrdinalStep.shell(renderDataStep(o), mysql
-        ? 'initialise the primary, or CLONE a new replica from the previous pod; configure replication once'
-        : 'initialise the primary, or restore a mariadb-backup of the previous pod; configure replication once')],
-    });
-    const dataPath = pet.addScript('init-data.sh', dataScript.render());
-    const initData = pet.addInitContainer({
-      name: 'init-data',
-      image: this.image,
-      command: ['sh', dataPath],
-      envVariables: {
-        POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
-        DB_ROOT_PASSWORD: env(this.rootPassword),
-        DB_REPLICATION_PASSWORD: env(this.replicationPassword),
-        ...(this.userPassword ? { DB_APP_PASSWORD: env(this.userPassword) } : {}),
-      },
-      resources: props.resources ?? {
-        cpu: { request: kplus.Cpu.millis(250) },
-        memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) },
-      },
-    });
-    pet.mountScripts(initData);
-    pet.mountClaim(initData, 'data', DATA_MOUNT);
-    initData.mount(CONF_DIR, confMount.volume, { readOnly: true });
-    mountWritable(initData);
-
-    // The server (its command and probes were given to PetService up front).
-    const main = pet.container;
-    main.env.addVariable('DB_ROOT_PASSWORD', env(this.rootPassword));
-    pet.mountScripts(main);
-    mountWritable(main);
-
-    // MariaDB: the donor side of cloning.
-    if (clonePath) {
-      const source = pet.addSidecar({
-        name: 'clone-source',
+      // init-data: mysql-data.sh initialises the primary or clones a replica from the
+      // previous pod; then configures replication once. Same resources as the server (it runs one).
+      const dataScript = new OrdinalScript({
+        statefulSetName: pet.name,
+        ordinalsStart,
+        steps: [OrdinalStep.shell(`. ${PetService.scriptPath('mysql-data.sh')}`, mysql
+          ? 'initialise the primary, or CLONE a new replica from the previous pod; configure replication once'
+          : 'initialise the primary, or restore a mariadb-backup of the previous pod; configure replication once')],
+      });
+      const dataPath = pet.addScript('init-data.sh', dataScript.render());
+      const initData = pet.addInitContainer({
+        name: 'init-data',
         image: this.image,
-        command: ['sh', clonePath, 'serve'],
-        ports: [{ name: 'clone', number: clonePort }],
+        command: ['sh', dataPath],
         envVariables: {
+          POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
+          ...params({
+            DB_DONOR_LISTEN: `${mysql ? this.port : clonePort}`,
+            DB_PRIMARY_POD: pet.podHost(ordinalsStart),
+            DB_PEER_DOMAIN: pet.serviceHost,
+            DB_PEERS: `${replicas}`,
+            DB_REPLICATION_USER: this.replicationUser,
+            ...(user ? { DB_APP_USER: user } : {}),
+            ...(database ? { DB_DATABASE: database } : {}),
+          }),
           DB_ROOT_PASSWORD: env(this.rootPassword),
           DB_REPLICATION_PASSWORD: env(this.replicationPassword),
+          ...(this.userPassword ? { DB_APP_PASSWORD: env(this.userPassword) } : {}),
         },
-        resources: {
-          cpu: { request: kplus.Cpu.millis(50) },
-          memory: { request: Size.mebibytes(64), limit: Size.mebibytes(512) },
-        },
+        resources: props.resources ?? DEFAULT_RESOURCES,
       });
-      pet.mountScripts(source);
-      pet.mountClaim(source, 'data', DATA_MOUNT, { readOnly: true });
-      source.mount(CONF_DIR, confMount.volume, { readOnly: true });
-      mountWritable(source);
-    }
+      pet.mountScripts(initData);
+      pet.mountClaim(initData, claim, DATA_MOUNT);
+      initData.mount(CONF_DIR, confMount.volume, { readOnly: true });
+      mountWritable(initData);
 
-    // A new configuration rolls the pods: init-config copies my.cnf at pod start only.
-    this.statefulSet.podMetadata.addAnnotation('cdk8s-stateful/config-hash',
-      Lazy.any({ produce: () => configHash(this.configMap.data) }) as unknown as string);
+      // The server (its command, env and probes were given to PetService up front).
+      const main = pet.container;
+      main.env.addVariable('DB_ROOT_PASSWORD', env(this.rootPassword));
+      pet.mountScripts(main);
+      mountWritable(main);
 
-    // ---- client Services ----------------------------------------------------------------
-    this.primaryService = pet.addClientService('primary', { ordinal: ordinalsStart, portNames: ['mysql'] });
-    this.readService = pet.addClientService('read', { portNames: ['mysql'] });
+      // MariaDB: the donor side of cloning.
+      if (!mysql) {
+        const source = pet.addSidecar({
+          name: 'clone-source',
+          image: this.image,
+          command: ['sh', PetService.scriptPath('clone.sh'), 'serve'],
+          ports: [{ name: 'clone', number: clonePort }],
+          envVariables: {
+            ...params({ DB_CLONE_LISTEN: `${clonePort}` }),
+            DB_ROOT_PASSWORD: env(this.rootPassword),
+            DB_REPLICATION_PASSWORD: env(this.replicationPassword),
+          },
+          resources: {
+            cpu: { request: kplus.Cpu.millis(50) },
+            memory: { request: Size.mebibytes(64), limit: Size.mebibytes(512) },
+          },
+        });
+        pet.mountScripts(source);
+        pet.mountClaim(source, claim, DATA_MOUNT, { readOnly: true });
+        source.mount(CONF_DIR, confMount.volume, { readOnly: true });
+        mountWritable(source);
+      }
+
+      // A new configuration rolls the pods: init-config copies my.cnf at pod start only.
+      pet.statefulSet.podMetadata.addAnnotation('cdk8s-stateful/config-hash',
+        Lazy.any({ produce: () => configHash(this.configMap.data) }) as unknown as string);
+
+      // ---- client Services --------------------------------------------------------------
+      return [
+        pet.addClientService('primary', { ordinal: ordinalsStart, portNames: ['mysql'], name: primaryServiceName }),
+        pet.addClientService('read', { portNames: ['mysql'], name: readServiceName }),
+      ];
+    });
+    // Three Services, three names (a clash would make two Services of one name).
+    const clash = (prop: string, value: string, others: Array<[string, string]>) => {
+      const other = others.find(([, n]) => n === value);
+      if (other) throw propError(C, prop, value, `must differ from the ${other[0]} Service's name`);
+    };
+    clash(primaryServiceName !== undefined ? 'primaryServiceName' : 'serviceName', primaryService.name, [['headless', pet.service.name]]);
+    clash(readServiceName !== undefined ? 'readServiceName' : 'serviceName', readService.name,
+      [['headless', pet.service.name], ['primary', primaryService.name]]);
+    this.primaryService = primaryService;
+    this.readService = readService;
+    this.primaryHost = pet.hostFor(primaryService.name);
+    this.readHost = pet.hostFor(readService.name);
   }
-
 }
 
 /** A short hash of a ConfigMap's data, keys in code-point order (independent of the locale). */
@@ -555,7 +321,7 @@ function configHash(data: Record<string, string>): string {
 }
 
 function probe(mode: string, period: number, failures: number): kplus.Probe {
-  return kplus.Probe.fromCommand(['sh', PROBE_SCRIPT, mode], {
+  return kplus.Probe.fromCommand(['sh', PetService.scriptPath('probe.sh'), mode], {
     periodSeconds: Duration.seconds(period),
     timeoutSeconds: Duration.seconds(5),
     failureThreshold: failures,

@@ -542,6 +542,30 @@ export const mysqlPropsSpec: PropsSpec<StatefulMySqlProps> = {
   spreading: space(fc.constantFrom(...Object.values(PodSpreading)), junkEnum()),
   terminationGracePeriod: space(validDuration(1), junkDuration),
   labels: space(validLabels, junkLabels),
+  // The shared props (StatefulProductProps) StatefulMySql passes through to its PetService.
+  serviceName: space(fc.constantFrom('db-headless', 'mysql-hs'), junkString()),
+  primaryServiceName: space(fc.constantFrom('db-write', 'orders-write'), fc.oneof(junkString(), fc.constantFrom('0db', 'db', 'mysql'))),
+  readServiceName: space(fc.constantFrom('db-reads', 'orders-replicas'), fc.oneof(junkString(), fc.constantFrom('0db', 'db-primary', 'mysql-primary'))),
+  podAnnotations: petPropsSpec.podAnnotations,
+  updateStrategy: petPropsSpec.updateStrategy,
+  partition: petPropsSpec.partition,
+  minReady: petPropsSpec.minReady,
+  revisionHistoryLimit: petPropsSpec.revisionHistoryLimit,
+  imagePullPolicy: petPropsSpec.imagePullPolicy,
+  storageAccessModes: space(fc.subarray(Object.values(kplus.PersistentVolumeAccessMode), { minLength: 1 }),
+    fc.oneof(fc.constant([] as kplus.PersistentVolumeAccessMode[]),
+      fc.array(junkEnum<kplus.PersistentVolumeAccessMode>(), { minLength: 1, maxLength: 2 }))),
+  storageClaimName: space(fc.constantFrom('data', 'mysql-data'), fc.oneof(junkString(), fc.constant('scripts'))),
+  storageStaticVolumes: space(validRecord(staticVolumesSpec), staticVolumesArb),
+  claimRetentionWhenDeleted: petPropsSpec.claimRetentionWhenDeleted,
+  claimRetentionWhenScaled: petPropsSpec.claimRetentionWhenScaled,
+  runAsGroup: space(fc.constantFrom(999, 1000), junkNumber(0, 2 ** 31 - 1)),
+  disruptionBudget: space(fc.boolean(), fc.constantFrom('on' as any)),
+  maxUnavailable: space(fc.integer({ min: 1, max: 3 }), junkNumber(1, 1000)),
+  initContainers: petPropsSpec.initContainers,
+  sidecars: petPropsSpec.sidecars,
+  serviceAccount: petPropsSpec.serviceAccount,
+  enableServiceLinks: petPropsSpec.enableServiceLinks,
 };
 
 /** Makes valid StatefulMySql props agree with each other. */
@@ -569,6 +593,27 @@ export function coherentMySql(p: StatefulMySqlProps): StatefulMySqlProps {
     delete out.user;
     delete out.userPassword;
   }
+  const replicas = p.replicas ?? 3;
+  if (p.updateStrategy === PetUpdateStrategy.ON_DELETE || (p.partition ?? 0) > replicas) delete out.partition;
+  if (!(p.disruptionBudget ?? replicas > 1) || (p.maxUnavailable ?? 1) > replicas) delete out.maxUnavailable;
+  if (p.storageStaticVolumes) {
+    out.namespace ??= 'default';
+    const sv: any = { ...p.storageStaticVolumes };
+    if ((sv.count ?? replicas) < replicas) sv.count = replicas;
+    const size = (p.storageSize ?? Size.gibibytes(10)).toKibibytes({ rounding: 1 });
+    if (sv.capacity && sv.capacity.toKibibytes({ rounding: 1 }) < size) delete sv.capacity;
+    out.storageStaticVolumes = sv;
+  }
+  // The product's own containers and Services take these names.
+  const containerNames = new Set(['mysql', 'mariadb', 'init-config', 'init-data', 'clone-source']);
+  for (const k of ['initContainers', 'sidecars']) {
+    out[k] = out[k]?.filter((c: kplus.ContainerProps) => !containerNames.has(c.name!) && containerNames.add(c.name!));
+  }
+  const services = new Set([p.serviceName ?? p.name ?? 'x']);
+  for (const k of ['primaryServiceName', 'readServiceName']) {
+    if (out[k] !== undefined && services.has(out[k])) delete out[k];
+    else if (out[k] !== undefined) services.add(out[k]);
+  }
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out;
 }
@@ -584,7 +629,10 @@ export const statefulMySqlTarget: FuzzTarget<{ id: string; props: StatefulMySqlP
   build: (chart, c) => {
     new StatefulMySql(chart, c.id, c.props);
   },
-  pdbOptOut: () => false,
+  deletionOptIn: c => c.props.claimRetentionWhenDeleted === ClaimRetentionPolicy.DELETE
+    || c.props.claimRetentionWhenScaled === ClaimRetentionPolicy.DELETE
+    || c.props.storageStaticVolumes?.reclaimPolicy === VolumeReclaimPolicy.DELETE,
+  pdbOptOut: c => c.props.disruptionBudget === false,
   secrets: () => [SECRET_MARKER],
   check: checkDatabase,
 };
