@@ -84,7 +84,7 @@ project.addTask('synth:examples', {
 
 // Products' shell scripts are real files (src/<product>/scripts/*.sh), read at synthesis:
 // the build copies them next to the compiled code, so the npm package ships them.
-project.compileTask.exec('cd src && find . -path \'*/scripts/*.sh\' -exec cp --parents {} ../lib/ \\;');
+project.compileTask.exec('cd src && find . -path \'*/scripts/*.sh\' -print0 | xargs -0 -r cp --parents -t ../lib/');
 
 // Every TypeScript snippet of the README (and of the API docs) must compile in strict mode:
 // Construct Hub translates them to Python, Java, Go and .NET. Fixtures: rosetta/*.ts-fixture.

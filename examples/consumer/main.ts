@@ -28,6 +28,7 @@ const db = new StatefulMySql(chart, 'db', {
 const zk = new StatefulZooKeeper(chart, 'zk');
 
 const web = new kplus.Deployment(chart, 'web', {
+  metadata: { name: 'web' },
   replicas: 2,
   containers: [{
     image: 'registry.example.com/shop/web:1.0',
