@@ -11,7 +11,7 @@ import { Doc } from './k8s';
 import {
   ClaimRetentionPolicy, ClaimTemplateProps, Credentials, PetPort, PetService, PetServiceProps, PetUpdateStrategy, PodSpreading,
   MySqlFlavor, RedisAppendFsync, RedisEvictionPolicy, RedisSnapshotRule, StaticVolumeSource, StaticVolumesOptions, StatefulMySql,
-  StatefulMySqlProps, StatefulRedis, StatefulRedisProps, StatefulZooKeeper, StatefulZooKeeperProps, VolumeReclaimPolicy,
+  StatefulMySqlProps, StatefulProductProps, StatefulRedis, StatefulRedisProps, StatefulZooKeeper, StatefulZooKeeperProps, VolumeReclaimPolicy,
 } from '../../src';
 
 // ---- shared value generators ------------------------------------------------------------------
@@ -487,6 +487,14 @@ export function coherentRedis(p: StatefulRedisProps): StatefulRedisProps {
 
 const REDIS_PROP_NAMES = [...Object.keys(redisPropsSpec), 'props'];
 
+/** A product's explicit opt-ins the data-safety check honours: deletion, and no PodDisruptionBudget. */
+const productOptIns = {
+  deletionOptIn: (c: { props: StatefulProductProps }) => c.props.claimRetentionWhenDeleted === ClaimRetentionPolicy.DELETE
+    || c.props.claimRetentionWhenScaled === ClaimRetentionPolicy.DELETE
+    || c.props.storageStaticVolumes?.reclaimPolicy === VolumeReclaimPolicy.DELETE,
+  pdbOptOut: (c: { props: StatefulProductProps }) => c.props.disruptionBudget === false,
+};
+
 export const statefulRedisTarget: FuzzTarget<{ id: string; props: StatefulRedisProps }> = {
   name: 'StatefulRedis',
   errorSources: productSources('StatefulRedis'),
@@ -498,10 +506,7 @@ export const statefulRedisTarget: FuzzTarget<{ id: string; props: StatefulRedisP
   build: (chart, c) => {
     new StatefulRedis(chart, c.id, c.props);
   },
-  deletionOptIn: c => c.props.claimRetentionWhenDeleted === ClaimRetentionPolicy.DELETE
-    || c.props.claimRetentionWhenScaled === ClaimRetentionPolicy.DELETE
-    || c.props.storageStaticVolumes?.reclaimPolicy === VolumeReclaimPolicy.DELETE,
-  pdbOptOut: c => c.props.disruptionBudget === false,
+  ...productOptIns,
   secrets: () => [SECRET_MARKER],
   check: checkDatabase,
 };
@@ -629,10 +634,7 @@ export const statefulMySqlTarget: FuzzTarget<{ id: string; props: StatefulMySqlP
   build: (chart, c) => {
     new StatefulMySql(chart, c.id, c.props);
   },
-  deletionOptIn: c => c.props.claimRetentionWhenDeleted === ClaimRetentionPolicy.DELETE
-    || c.props.claimRetentionWhenScaled === ClaimRetentionPolicy.DELETE
-    || c.props.storageStaticVolumes?.reclaimPolicy === VolumeReclaimPolicy.DELETE,
-  pdbOptOut: c => c.props.disruptionBudget === false,
+  ...productOptIns,
   secrets: () => [SECRET_MARKER],
   check: checkDatabase,
 };
@@ -745,10 +747,7 @@ export const statefulZooKeeperTarget: FuzzTarget<{ id: string; props: StatefulZo
   build: (chart, c) => {
     new StatefulZooKeeper(chart, c.id, c.props);
   },
-  deletionOptIn: c => c.props.claimRetentionWhenDeleted === ClaimRetentionPolicy.DELETE
-    || c.props.claimRetentionWhenScaled === ClaimRetentionPolicy.DELETE
-    || c.props.storageStaticVolumes?.reclaimPolicy === VolumeReclaimPolicy.DELETE,
-  pdbOptOut: c => c.props.disruptionBudget === false,
+  ...productOptIns,
   secrets: () => [SECRET_MARKER],
   check: (docs, c) => {
     const sts = docs.filter(d => d.kind === 'StatefulSet');
