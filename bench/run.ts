@@ -143,6 +143,19 @@ function compile(): void {
     log(`tsc reported ${errors.length} type error(s) (JS emitted anyway); first: ${errors[0] ?? r.stderr.trim()}`);
   }
   if (!fs.existsSync(path.join(JS, 'worker.js'))) throw new Error('compiling the bench failed: no bench/out/bench/worker.js');
+  // The products read their shipped scripts (src/<product>/scripts/*.sh) next to their code,
+  // as the package build does for lib/.
+  const copyScripts = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {copyScripts(p);} else if (path.basename(dir) === 'scripts' && e.name.endsWith('.sh')) {
+        const to = path.join(OUT, 'src', path.relative(path.join(ROOT, 'src'), p));
+        fs.mkdirSync(path.dirname(to), { recursive: true });
+        fs.copyFileSync(p, to);
+      }
+    }
+  };
+  copyScripts(path.join(ROOT, 'src'));
 }
 
 function probe(): Array<{ key: string; ok: boolean; error?: string; docs?: number }> {
