@@ -471,14 +471,7 @@ export function coherentRedis(p: StatefulRedisProps): StatefulRedisProps {
     out[k] = out[k]?.filter((c: kplus.ContainerProps) => !containerNames.has(c.name!) && containerNames.add(c.name!));
   }
   if (!(p.disruptionBudget ?? replicas > 1) || (p.maxUnavailable ?? 1) > replicas) delete out.maxUnavailable;
-  if (p.storageStaticVolumes) {
-    out.namespace ??= 'default';
-    const sv: any = { ...p.storageStaticVolumes };
-    if ((sv.count ?? replicas) < replicas) sv.count = replicas;
-    const size = (p.storageSize ?? Size.gibibytes(1)).toKibibytes({ rounding: 1 });
-    if (sv.capacity && sv.capacity.toKibibytes({ rounding: 1 }) < size) delete sv.capacity;
-    out.storageStaticVolumes = sv;
-  }
+  coherentStaticVolumes(p, out, replicas, Size.gibibytes(1));
   const limit = (p.resources ?? { memory: { limit: Size.mebibytes(512) } }).memory?.limit;
   if (p.maxmemory && limit && p.maxmemory.toKibibytes({ rounding: 1 }) >= limit.toKibibytes({ rounding: 1 })) delete out.maxmemory;
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
@@ -486,6 +479,17 @@ export function coherentRedis(p: StatefulRedisProps): StatefulRedisProps {
 }
 
 const REDIS_PROP_NAMES = [...Object.keys(redisPropsSpec), 'props'];
+
+/** A product's static volumes made coherent: a namespace, one volume per pod, room for the claim. */
+function coherentStaticVolumes(p: StatefulProductProps, out: any, replicas: number, defaultSize: Size): void {
+  if (!p.storageStaticVolumes) return;
+  out.namespace ??= 'default';
+  const sv: any = { ...p.storageStaticVolumes };
+  if ((sv.count ?? replicas) < replicas) sv.count = replicas;
+  const size = (p.storageSize ?? defaultSize).toKibibytes({ rounding: 1 });
+  if (sv.capacity && sv.capacity.toKibibytes({ rounding: 1 }) < size) delete sv.capacity;
+  out.storageStaticVolumes = sv;
+}
 
 /** A product's explicit opt-ins the data-safety check honours: deletion, and no PodDisruptionBudget. */
 const productOptIns = {
@@ -601,14 +605,7 @@ export function coherentMySql(p: StatefulMySqlProps): StatefulMySqlProps {
   const replicas = p.replicas ?? 3;
   if (p.updateStrategy === PetUpdateStrategy.ON_DELETE || (p.partition ?? 0) > replicas) delete out.partition;
   if (!(p.disruptionBudget ?? replicas > 1) || (p.maxUnavailable ?? 1) > replicas) delete out.maxUnavailable;
-  if (p.storageStaticVolumes) {
-    out.namespace ??= 'default';
-    const sv: any = { ...p.storageStaticVolumes };
-    if ((sv.count ?? replicas) < replicas) sv.count = replicas;
-    const size = (p.storageSize ?? Size.gibibytes(10)).toKibibytes({ rounding: 1 });
-    if (sv.capacity && sv.capacity.toKibibytes({ rounding: 1 }) < size) delete sv.capacity;
-    out.storageStaticVolumes = sv;
-  }
+  coherentStaticVolumes(p, out, replicas, Size.gibibytes(10));
   // The product's own containers and Services take these names.
   const containerNames = new Set(['mysql', 'mariadb', 'init-config', 'init-data', 'clone-source']);
   for (const k of ['initContainers', 'sidecars']) {
@@ -722,14 +719,7 @@ export function coherentZooKeeper(p: StatefulZooKeeperProps): StatefulZooKeeperP
   } else if ((p.dataLogClaimName ?? 'datalog') === (p.storageClaimName ?? 'data')) {
     delete out.dataLogClaimName;
   }
-  if (p.storageStaticVolumes) {
-    out.namespace ??= 'default';
-    const sv: any = { ...p.storageStaticVolumes };
-    if ((sv.count ?? replicas) < replicas) sv.count = replicas;
-    const size = (p.storageSize ?? Size.gibibytes(1)).toKibibytes({ rounding: 1 });
-    if (sv.capacity && sv.capacity.toKibibytes({ rounding: 1 }) < size) delete sv.capacity;
-    out.storageStaticVolumes = sv;
-  }
+  coherentStaticVolumes(p, out, replicas, Size.gibibytes(1));
   const limit = (p.resources ?? { memory: { limit: Size.gibibytes(1) } }).memory?.limit;
   if (p.heapSize && limit && p.heapSize.toKibibytes({ rounding: 1 }) >= limit.toKibibytes({ rounding: 1 })) delete out.heapSize;
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
