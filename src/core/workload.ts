@@ -39,6 +39,14 @@ function withoutAddress<T extends { [key: string]: string } | undefined>(labels:
 
 /** A cdk8s-plus StatefulSet whose spec is completed with `StatefulSetExtras`. */
 export class PetStatefulSet extends kplus.StatefulSet {
+  /**
+   * Projected volumes (kplus 27 has no projected volume): a placeholder volume of the
+   * same name (an emptyDir) is replaced by this source in the pod spec.
+   *
+   * @internal
+   */
+  public readonly _projected = new Map<string, kplus.k8s.ProjectedVolumeSource>();
+
   constructor(
     scope: Construct, id: string, props: kplus.StatefulSetProps,
     private readonly extras: () => StatefulSetExtras,
@@ -67,7 +75,9 @@ export class PetStatefulSet extends kplus.StatefulSet {
     const extras = this.extras();
     const spec = super._toKube();
     const pod = spec.template.spec!;
-    const volumes = (pod.volumes ?? []).filter(v => !(extras.claimNames.has(v.name) && v.emptyDir !== undefined));
+    const volumes = (pod.volumes ?? [])
+      .filter(v => !(extras.claimNames.has(v.name) && v.emptyDir !== undefined))
+      .map(v => (this._projected.has(v.name) && v.emptyDir !== undefined ? { name: v.name, projected: this._projected.get(v.name) } : v));
     const completeContainer = (c: kplus.k8s.Container): kplus.k8s.Container => {
       const devices = extras.blockDevices.get(c.name);
       const securityContext = extras.capabilitiesDropAll

@@ -1,2 +1,3 @@
 export * from './props';
 export * from './stateful-redis';
+export * from './failover';

@@ -1,5 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import { Credentials, StatefulProductProps } from '../core';
+import { RedisFailover } from './failover';
 
 /** What Redis does when `maxmemory` is reached (`maxmemory-policy`). */
 export enum RedisEvictionPolicy {
@@ -52,6 +53,26 @@ export interface RedisSnapshotRule {
  * snapshot before it exits, within the shared `terminationGracePeriod` (default 60 s).
  */
 export interface StatefulRedisProps extends StatefulProductProps {
+  /**
+   * How the set keeps a master when pods fail.
+   *
+   * `RedisFailover.none()`: ordinal 0 is always the primary; writes stop while it is down.
+   *
+   * `RedisFailover.sentinel({ … })`: automatic failover. A Sentinel runs beside every Redis
+   * (same image, same pod identity), every pod starts as a read-only HOLDING replica and a
+   * watchdog decides its role from the set (the master the Sentinels with the highest
+   * config-epoch name; only in a brand-new set is the first ordinal the first master), an
+   * empty pod never becomes master over peers that hold data, and a labeler keeps the
+   * pod's role label current so `<name>-primary` follows the master. Adds a
+   * `<name>-sentinel` Service, a ServiceAccount with a Role that may only get/patch these
+   * pods by name, and `podManagementPolicy: Parallel`. Needs `replicas >= 3`, auth, and
+   * Redis 6.2+ or Valkey; the password must be printable ASCII without spaces, quotes or
+   * backslashes (it is written into sentinel.conf).
+   *
+   * @default RedisFailover.none()
+   */
+  readonly failover?: RedisFailover;
+
   /**
    * The name of the client Service for writes, which selects only the primary pod.
    *

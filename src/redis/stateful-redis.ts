@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { Credentials, OrdinalStep, PetService, StatefulProduct } from '../core';
 import { MANAGED, MIB, redisSize, renderCommonConf, renderSaveRules, resolveVersion, sortedKeys } from './config';
 import { RedisAppendFsync, RedisEvictionPolicy, StatefulRedisProps } from './props';
+import { renderHoldingConf, resolveFailover, ResolvedSentinel, ROLE_LABEL, SENTINEL_MANAGED, wireSentinel } from './sentinel';
 import { atLeast, describeVersion } from './versions';
 import { productPet } from '../core/product-pet';
 import { readScriptFile } from '../core/script-files';
@@ -80,11 +81,25 @@ export class StatefulRedis extends StatefulProduct {
   public readonly passwordSecret?: kplus.ISecret;
   /** The key of the password in `passwordSecret` (undefined when `auth` is off). */
   public readonly passwordSecretKey?: string;
+  /** The Service over the Sentinels (Sentinel failover only). */
+  public readonly sentinelService?: kplus.Service;
+  /**
+   * The host Sentinel-aware clients connect to (Sentinel failover only): `<name>-sentinel`
+   * plus `.<namespace>.svc.<domain>` when the namespace is known.
+   */
+  public readonly sentinelHost?: string;
+  /** The Sentinels' port (Sentinel failover only). */
+  public readonly sentinelPort?: number;
+  /** The name Sentinel knows the master by (Sentinel failover only), e.g. `mymaster`. */
+  public readonly masterName?: string;
+  /** The pod label that names the master in Sentinel mode (`<label>=master`): `<name>-primary` selects it. */
+  public readonly roleLabel?: string;
 
   protected readonly productClass = C;
 
   private readonly _directives: Array<[string, string]> = [];
   private readonly _auth: boolean;
+  private readonly _sentinel?: ResolvedSentinel;
 
   constructor(scope: Construct, id: string, props: StatefulRedisProps = {}) {
     super(scope, id);
@@ -133,21 +148,38 @@ export class StatefulRedis extends StatefulProduct {
     }
     const save = props.rdbSnapshots === undefined ? ['3600 1', '300 100', '60 10000'] : renderSaveRules(props.rdbSnapshots);
 
+    // ---- failover ---------------------------------------------------------------------------
+    const sentinel = resolveFailover(props.failover, {
+      replicas: props.replicas ?? 3, auth, version, redisPort: this.port, describe: `${this.image} (${this.serverVersion})`,
+    });
+    this._sentinel = sentinel;
+    const petName = props.name ?? id.toLowerCase();
+    const labelerAccount = sentinel && props.serviceAccount === undefined ? `${petName}-labeler` : undefined;
+
     // ---- the core -------------------------------------------------------------------------
     const probe = (mode: string) => ['sh', PetService.scriptPath(PROBE_SCRIPT), mode, String(this.port), CONF_DIR, cli];
-    this.pet = productPet(this, C, props, {
+    const readiness = sentinel ? ['sh', PetService.scriptPath('sentinel-probe.sh'), 'redis'] : probe('readiness');
+    const petProps = labelerAccount
+      ? { ...props, serviceAccount: kplus.ServiceAccount.fromServiceAccountName(this, 'LabelerAccount', labelerAccount) }
+      : props;
+    this.pet = productPet(this, C, petProps, {
       replicas: 3,
       image: 'redis:7.4',
       runAsUser: 999,
       storageSize: Size.gibibytes(1),
       resources: DEFAULT_RESOURCES,
       terminationGracePeriod: Duration.seconds(60),
+      // Sentinel mode: a voluntary disruption never takes two Sentinels (of a 3-pod quorum) at once.
+      maxUnavailable: sentinel ? 1 : undefined,
     }, DATA_DIR, {
       appName: 'redis',
       containerName: 'redis',
       args: [server, `${CONF_DIR}/redis.conf`],
-      ports: [{ name: 'redis', port: this.port }],
-      readiness: kplus.Probe.fromCommand(probe('readiness'), {
+      ports: [{ name: 'redis', port: this.port }, ...(sentinel ? [{ name: 'sentinel', port: sentinel.port }] : [])],
+      // Sentinel mode: every pod must answer its peers from the start (the start-up decision
+      // waits for all of them); with OrderedReady pod 1 would never be created.
+      podManagementPolicy: sentinel ? kplus.PodManagementPolicy.PARALLEL : undefined,
+      readiness: kplus.Probe.fromCommand(readiness, {
         initialDelaySeconds: Duration.seconds(5),
         periodSeconds: Duration.seconds(5),
         timeoutSeconds: Duration.seconds(5),
@@ -165,7 +197,7 @@ export class StatefulRedis extends StatefulProduct {
     this.container = this.pet.container;
 
     const built = this._withErrors(() => this._build(props, {
-      modern, server, cli, auth, appendOnly, fsync, save, maxmemoryKib, policy, resources, flavor: version.flavor,
+      modern, server, cli, auth, appendOnly, fsync, save, maxmemoryKib, policy, resources, flavor: version.flavor, labelerAccount,
     }));
     this.primaryService = built.primaryService;
     this.readService = built.readService;
@@ -174,6 +206,13 @@ export class StatefulRedis extends StatefulProduct {
     this.configMap = built.configMap;
     this.passwordSecret = built.passwordSecret;
     this.passwordSecretKey = built.passwordSecretKey;
+    if (sentinel) {
+      this.sentinelService = built.sentinelService;
+      this.sentinelHost = this.pet.hostFor(built.sentinelService!.name);
+      this.sentinelPort = sentinel.port;
+      this.masterName = sentinel.masterName;
+      this.roleLabel = ROLE_LABEL;
+    }
   }
 
   /**
@@ -188,6 +227,9 @@ export class StatefulRedis extends StatefulProduct {
     }
     if (directive in MANAGED) {
       throw propError(C, 'extraConfig directive', directive, `is managed by StatefulRedis; use ${MANAGED[directive]}`);
+    }
+    if (this._sentinel && directive in SENTINEL_MANAGED) {
+      throw propError(C, 'extraConfig directive', directive, `is managed by StatefulRedis with Sentinel failover; use ${SENTINEL_MANAGED[directive]}`);
     }
     if (typeof value !== 'string' || value.trim().length === 0 || /[\0\r\n]/.test(value)) {
       throw propError(C, `extraConfig[${directive}]`, value, 'must be a non-empty value on one line');
@@ -207,11 +249,17 @@ export class StatefulRedis extends StatefulProduct {
     // through the pods' DNS search path), which are right in whatever namespace this is applied to.
     const first = pet.ordinalsStart;
     const primaryPodHost = pet.podHost(first);
+    const sentinel = this._sentinel;
+    // Sentinel mode: the write Service follows the master through the role label the pods
+    // keep current, not a fixed ordinal.
     const primaryService = pet.addClientService('primary', {
-      ordinal: first,
+      ordinal: sentinel ? undefined : first,
+      portNames: ['redis'],
       name: props.primaryServiceName === undefined ? undefined : assertServiceName(C, 'primaryServiceName', props.primaryServiceName),
     });
+    if (sentinel) primaryService.selectLabel(ROLE_LABEL, 'master');
     const readService = pet.addClientService('read', {
+      portNames: ['redis'],
       name: props.readServiceName === undefined ? undefined : assertServiceName(C, 'readServiceName', props.readServiceName),
     });
 
@@ -241,17 +289,21 @@ export class StatefulRedis extends StatefulProduct {
       metadata: { name: `${name}-config`, namespace, labels: pet.labels },
     });
     configMap.addData('redis.conf', Lazy.any({ produce: () => this._renderCommon() }) as unknown as string);
-    configMap.addData('primary.conf', [
-      `# Generated by cdk8s-stateful: the primary, ${pet.podName(first)}. Replicas follow it.`,
-      '',
-    ].join('\n'));
-    configMap.addData('replica.conf', [
-      `# Generated by cdk8s-stateful: every pod but ${pet.podName(first)} replicates it through its stable DNS name.`,
-      `replicaof ${primaryPodHost} ${this.port}`,
-      'replica-read-only yes',
-      'replica-serve-stale-data yes',
-      '',
-    ].join('\n'));
+    if (sentinel) {
+      configMap.addData('holding.conf', renderHoldingConf(sentinel, this.port));
+    } else {
+      configMap.addData('primary.conf', [
+        `# Generated by cdk8s-stateful: the primary, ${pet.podName(first)}. Replicas follow it.`,
+        '',
+      ].join('\n'));
+      configMap.addData('replica.conf', [
+        `# Generated by cdk8s-stateful: every pod but ${pet.podName(first)} replicates it through its stable DNS name.`,
+        `replicaof ${primaryPodHost} ${this.port}`,
+        'replica-read-only yes',
+        'replica-serve-stale-data yes',
+        '',
+      ].join('\n'));
+    }
 
     // A change of the configuration rolls the pods (a ConfigMap change alone would not).
     pet.statefulSet.podMetadata.addAnnotation('cdk8s-stateful/config-hash',
@@ -288,7 +340,51 @@ export class StatefulRedis extends StatefulProduct {
     init.env.addVariable('REDIS_AUTH', kplus.EnvValue.fromValue(o.auth ? 'yes' : 'no'));
     if (passwordEnv) init.env.addVariable('REDIS_PASSWORD', passwordEnv);
 
-    // ---- redis-seed (src/redis/scripts/redis-seed.sh) ----------------------------------------
+    // ---- redis-seed (src/redis/scripts/redis-seed.sh) or Sentinel mode --------------------------
+    let sentinelService: kplus.Service | undefined;
+    if (sentinel) {
+      // Sentinel mode decides roles at run time (src/redis/scripts/sentinel-*.sh): no seed step;
+      // the watchdog never lets an empty pod become master over peers that hold data.
+      sentinelService = wireSentinel(this, {
+        pet,
+        settings: sentinel,
+        image: this.image,
+        imagePullPolicy: props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        redisPort: this.port,
+        server: o.server,
+        cli: o.cli,
+        passwordEnv: passwordEnv!,
+        dataClaim: props.storageClaimName ?? 'data',
+        dataDir: DATA_DIR,
+        serviceAccountName: o.labelerAccount ?? props.serviceAccount!.name,
+        createServiceAccount: o.labelerAccount !== undefined,
+        init,
+      }).sentinelService;
+      if (o.flavor === 'valkey') this.container.env.addVariable('VALKEYCLI_AUTH', passwordEnv!);
+    } else {
+      this._addSeed(props, o, { first, primaryPodHost, passwordEnv, init });
+    }
+
+    // ---- probes (src/redis/scripts/redis-probe.sh) -------------------------------------------
+    pet.addScript(PROBE_SCRIPT, readScriptFile(__dirname, PROBE_SCRIPT));
+    pet.mountScripts(this.container);
+
+    return {
+      primaryService,
+      readService,
+      primaryHost: pet.hostFor(primaryService.name),
+      readHost: pet.hostFor(readService.name),
+      configMap,
+      passwordSecret,
+      passwordSecretKey,
+      sentinelService,
+    };
+  }
+
+  private _addSeed(props: StatefulRedisProps, o: BuildOptions,
+    at: { first: number; primaryPodHost: string; passwordEnv?: kplus.EnvValue; init: kplus.Container }) {
+    const pet = this.pet;
+    const { first, primaryPodHost, passwordEnv, init } = at;
     // An empty volume on the first pod never wins over peers that hold data. It may run a
     // temporary server holding the whole data set: the server's resources.
     const peers: string[] = [];
@@ -320,20 +416,6 @@ export class StatefulRedis extends StatefulProduct {
     pet.mountScripts(seed);
     pet.mountClaim(seed, props.storageClaimName ?? 'data', DATA_DIR);
     seed.mount(CONF_DIR, init.mounts.find(m => m.path === CONF_DIR)!.volume);
-
-    // ---- probes (src/redis/scripts/redis-probe.sh) -------------------------------------------
-    pet.addScript(PROBE_SCRIPT, readScriptFile(__dirname, PROBE_SCRIPT));
-    pet.mountScripts(this.container);
-
-    return {
-      primaryService,
-      readService,
-      primaryHost: pet.hostFor(primaryService.name),
-      readHost: pet.hostFor(readService.name),
-      configMap,
-      passwordSecret,
-      passwordSecretKey,
-    };
   }
 
   private _configHash(configMap: kplus.ConfigMap): string {
@@ -363,4 +445,6 @@ interface BuildOptions {
   readonly policy: string;
   readonly resources: kplus.ContainerResources;
   readonly flavor: 'redis' | 'valkey';
+  /** Sentinel mode without a user ServiceAccount: the one the construct creates. */
+  readonly labelerAccount?: string;
 }

@@ -3,7 +3,8 @@
 # after its preamble, which exports POD_NAME, ORDINAL and IS_FIRST.
 #
 # It writes "$REDIS_CONF_DIR/redis.conf" from the ConfigMap's redis.conf plus primary.conf
-# (the first pod) or replica.conf (the others) and, with REDIS_AUTH=yes,
+# (the first pod) or replica.conf (the others) — in Sentinel mode (REDIS_MODE=sentinel)
+# holding.conf for every pod plus the pod's announced host name — and, with REDIS_AUTH=yes,
 # requirepass/masterauth from $REDIS_PASSWORD (hex-escaped, so any byte is safe) into
 # "$REDIS_CONF_DIR/auth.conf" (mode 0600), which redis.conf includes. Last, it records the
 # role in "$REDIS_CONF_DIR/role": the "done" output the seed step and the probes read; a
@@ -15,6 +16,9 @@
 #   REDIS_DATA_DIR       the data directory (the claim's mount path)
 #   REDIS_AUTH           yes | no
 #   REDIS_PASSWORD       the password (from the Secret), with REDIS_AUTH=yes
+#   REDIS_MODE           static (default) | sentinel
+#   REDIS_ANNOUNCE_HOST  Sentinel mode: this pod's stable DNS name (replica-announce-ip)
+#   REDIS_ANNOUNCE_TCP   Sentinel mode: the port announced with it
 set -eu
 umask 077
 die() { echo "redis-init: $*" >&2; exit 1; }
@@ -25,7 +29,17 @@ AUTH="${REDIS_AUTH:-yes}"
 [ -n "${POD_NAME:-}" ] || die "POD_NAME is not set: run me from the ordinal init script"
 [ -n "${IS_FIRST:-}" ] || die "IS_FIRST is not set: run me from the ordinal init script"
 rm -f "$CONF_DIR/role" || die "cannot write to $CONF_DIR"
-if [ "$IS_FIRST" = 1 ]; then ROLE=primary; else ROLE=replica; fi
+MODE="${REDIS_MODE:-static}"
+case "$MODE" in
+  static) if [ "$IS_FIRST" = 1 ]; then ROLE=primary; else ROLE=replica; fi ;;
+  sentinel)
+    # Every pod starts HOLDING; the watchdog decides its role from the set.
+    ROLE=holding
+    case "${REDIS_ANNOUNCE_HOST:-}" in ''|*[!-.a-z0-9]*) die "REDIS_ANNOUNCE_HOST must be the pod's DNS name, not '${REDIS_ANNOUNCE_HOST:-}'" ;; esac
+    case "${REDIS_ANNOUNCE_TCP:-}" in ''|*[!0-9]*) die "REDIS_ANNOUNCE_TCP must be a port number, not '${REDIS_ANNOUNCE_TCP:-}'" ;; esac
+    ;;
+  *) die "REDIS_MODE must be static or sentinel, not '$MODE'" ;;
+esac
 for f in redis.conf "$ROLE.conf"; do
   [ -r "$SRC/$f" ] || die "$SRC/$f is missing"
 done
@@ -55,6 +69,9 @@ esac
   cat "$SRC/redis.conf"
   printf 'dir "%s"\n' "$DATA_DIR"
   cat "$SRC/$ROLE.conf"
+  if [ "$MODE" = sentinel ]; then
+    printf 'replica-announce-ip "%s"\nreplica-announce-port %s\n' "$REDIS_ANNOUNCE_HOST" "$REDIS_ANNOUNCE_TCP"
+  fi
   if [ "$AUTH" = yes ]; then printf 'include "%s"\n' "$CONF_DIR/auth.conf"; fi
 } > "$CONF_DIR/redis.conf.tmp" || die "cannot write $CONF_DIR/redis.conf.tmp"
 mv "$CONF_DIR/redis.conf.tmp" "$CONF_DIR/redis.conf" || die "cannot write $CONF_DIR/redis.conf"
