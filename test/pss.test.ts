@@ -8,7 +8,7 @@ import * as path from 'path';
 import { Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
-import { Credentials, OrdinalStep, PetService, PetServiceProps, StaticVolumeSource, StatefulMySql, StatefulRedis, StatefulZooKeeper, MySqlFlavor } from '../src';
+import { Credentials, RedisFailover, OrdinalStep, PetService, PetServiceProps, StaticVolumeSource, StatefulMySql, StatefulRedis, StatefulZooKeeper, MySqlFlavor } from '../src';
 import { propsSpace, validRecord } from './util/fuzz';
 import { coherentPet, petPropsSpec } from './util/fuzz-targets';
 import { Doc, one } from './util/k8s';
@@ -155,6 +155,7 @@ describe('restricted by default', () => {
       new StatefulRedis(c, 'a', { credentials: Credentials.fromPassword('pw-123456') });
       new StatefulRedis(c, 'b', { auth: false, replicas: 1 });
     }],
+    ['StatefulRedis with Sentinel failover (four containers, RBAC, a projected token)', c => { new StatefulRedis(c, 'redis', { failover: RedisFailover.sentinel() }); }],
     ['StatefulMySql with defaults', c => { new StatefulMySql(c, 'mysql'); }],
     ['StatefulMySql MariaDB', c => { new StatefulMySql(c, 'maria', { flavor: MySqlFlavor.MARIADB }); }],
     ['StatefulZooKeeper with defaults', c => { new StatefulZooKeeper(c, 'zk'); }],

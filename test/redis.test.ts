@@ -5,7 +5,8 @@ import { ApiObject, Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Node } from 'constructs';
 import {
-  ClaimRetentionPolicy, Credentials, PetService, PodSpreading, RedisAppendFsync, RedisEvictionPolicy, StatefulRedis, StatefulRedisProps,
+  ClaimRetentionPolicy, Credentials, PetService, PodSpreading, RedisAppendFsync, RedisEvictionPolicy, RedisFailover,
+  StatefulRedis, StatefulRedisProps,
 } from '../src';
 import { byKind, crossReference, Doc, hasCommand, one, shells, tmpDir, validateManifests } from './util/k8s';
 import { FakeCluster, kubeletMissing } from './util/kubelet';
@@ -445,7 +446,8 @@ describe('fails at construction with an error naming the prop', () => {
 });
 
 describe('the generated scripts', () => {
-  const variants: StatefulRedisProps[] = [{}, { auth: false }, { image: 'redis:5-alpine' }, { image: 'valkey/valkey:8.0' }, { namespace: 'shop', port: 7000 }];
+  const variants: StatefulRedisProps[] = [{}, { auth: false }, { image: 'redis:5-alpine' }, { image: 'valkey/valkey:8.0' }, { namespace: 'shop', port: 7000 },
+    { failover: RedisFailover.sentinel() }, { failover: RedisFailover.sentinel(), image: 'valkey/valkey:8.0-alpine' }];
 
   test('read no variable a Service link can produce (<SVC>_SERVICE_HOST, <SVC>_SERVICE_PORT*, <SVC>_PORT, <SVC>_PORT_*)', () => {
     const linkable = /_SERVICE_HOST$|_SERVICE_PORT|_PORT$|_PORT_/;

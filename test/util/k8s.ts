@@ -11,7 +11,8 @@ import * as path from 'path';
 import { StatefulSet } from 'kubernetes-models/apps/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { ConfigMap, PersistentVolume, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
+import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { ConfigMap, PersistentVolume, PersistentVolumeClaim, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 
 export type Doc = { apiVersion: string; kind: string; metadata: any; spec?: any; data?: any; stringData?: any; [k: string]: any };
 
@@ -24,6 +25,9 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'apps/v1/StatefulSet': StatefulSet,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'v1/ServiceAccount': ServiceAccount,
+  'rbac.authorization.k8s.io/v1/Role': Role,
+  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
 };
 
 const GVK_DEFINITION: Record<string, string> = {
@@ -35,6 +39,9 @@ const GVK_DEFINITION: Record<string, string> = {
   'apps/v1/StatefulSet': 'io.k8s.api.apps.v1.StatefulSet',
   'policy/v1/PodDisruptionBudget': 'io.k8s.api.policy.v1.PodDisruptionBudget',
   'networking.k8s.io/v1/NetworkPolicy': 'io.k8s.api.networking.v1.NetworkPolicy',
+  'v1/ServiceAccount': 'io.k8s.api.core.v1.ServiceAccount',
+  'rbac.authorization.k8s.io/v1/Role': 'io.k8s.api.rbac.v1.Role',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'io.k8s.api.rbac.v1.RoleBinding',
 };
 
 let definitions: Record<string, any> | undefined;
@@ -198,7 +205,10 @@ export function crossReference(docs: Doc[]): void {
   }
   for (const svc of byKind(docs, 'Service')) {
     const sel = { ...svc.spec.selector };
+    // Labels the pods get at run time: the controller's pod name, and the role label
+    // StatefulRedis's labeler keeps current in Sentinel mode.
     delete sel['statefulset.kubernetes.io/pod-name'];
+    delete sel['redis.cdk8s-stateful.io/role'];
     if (!podLabelSets.some(l => subset(sel, l))) problems.push(`Service ${svc.metadata.name} selects no StatefulSet's pods`);
     const podName = svc.spec.selector?.['statefulset.kubernetes.io/pod-name'];
     if (podName) {
