@@ -3,6 +3,7 @@
  * the one a kubelet builds, and a pod's processes get the pod's name, address, mounts,
  * user and read-only root.
  */
+import * as path from 'path';
 import { ApiObject, Testing } from 'cdk8s';
 import { Credentials, StatefulRedis } from '../src';
 import { ApiCa, ApiStandIn } from './util/api-stand-in';
@@ -315,5 +316,27 @@ const SA = '/var/run/secrets/kubernetes.io/serviceaccount';
     expect((await run(`-H "Authorization: Bearer ${token}" ${url}/kt-1`, other)).stdout).toBe('401');
     expect((await run(`-H "${auth}" ${url}/kt-1`, other)).stdout).toBe('200');
     expect(api.requests().map(r => r.status)).toEqual([200, 200, 200, 401, 401, 403, 404, 415, 405, 401, 200]);
+  });
+
+  test('API stand-in: the prototype label-updater.sh (curl --config -, token re-read, CA from the projected volume) sets the role label', async () => {
+    const pod = cluster.pod('kt', 1);
+    const script = path.join(__dirname, '..', 'docs', 'design', 'sentinel-prototype', 'label-updater.sh');
+    const before = api.requests().length;
+    const r = await pod.execAsync('idle', ['sh', '-c', 'echo master > /tmp/role && exec sh "$0"', script], {
+      env: { RS_POD: 'kt-1', RS_ROLE_FILE: '/tmp/role', RS_ROLE_LABEL: 'kt.example/role', RS_LABEL_ROUNDS: '1' },
+      timeoutMs: 30_000,
+    });
+    expect(`${r.status} ${r.stderr}`).toMatch(/^0 .*label kt\.example\/role=master/s);
+    expect(pod.labels['kt.example/role']).toBe('master');
+    const reqs = api.requests().slice(before);
+    expect(reqs).toHaveLength(1);
+    expect(reqs[0]).toMatchObject({
+      method: 'PATCH',
+      path: '/api/v1/namespaces/default/pods/kt-1',
+      contentType: 'application/merge-patch+json',
+      token: cluster.tokenFor(pod),
+      body: '{"metadata":{"labels":{"kt.example/role":"master"}}}',
+      status: 200,
+    });
   });
 });
