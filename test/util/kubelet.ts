@@ -58,6 +58,53 @@ export interface ClusterOptions {
   readonly forceServiceLinks?: boolean;
   /** Environment variables every image sets (PATH and so on). @default { PATH: IMAGE_PATH } */
   readonly imageEnv?: Record<string, string>;
+  /** ConfigMaps that exist in the cluster but not in the manifest (name → key → value), e.g. `kube-root-ca.crt`. */
+  readonly configMaps?: Record<string, Record<string, string>>;
+  /**
+   * The content of a pod's projected service-account token.
+   * @default `sa-token.<serviceAccountName or "default">.<pod name>` (opaque, one per pod)
+   */
+  readonly serviceAccountToken?: (pod: FakePod) => string;
+}
+
+/** A network namespace on the cluster bridge that is not a pod (a test client, the API stand-in). */
+export class FakeHost {
+  private readonly procs = new Set<ChildProcess>();
+  constructor(
+    private readonly cluster: FakeCluster,
+    public readonly name: string,
+    public readonly netns: string,
+    public readonly ip: string,
+    public readonly dnsNames: string[],
+  ) {}
+
+  /**
+   * Spawns argv inside this host's network namespace, in a private mount namespace whose
+   * /etc/hosts and /etc/resolv.conf are the cluster's (so it resolves pods and Services).
+   * Runs as root in its own process group; killed by kill() and by cluster.destroy().
+   */
+  public spawn(argv: string[], opts: { env?: NodeJS.ProcessEnv; stdio?: any } = {}): ChildProcess {
+    const script = [
+      'set -e',
+      `mount --bind ${shq(this.cluster._hostsFile)} /etc/hosts`,
+      `mount --bind ${shq(this.cluster._resolvFile)} /etc/resolv.conf`,
+      'exec "$@"',
+    ].join('\n');
+    const p = spawn('nsenter', [`--net=/run/netns/${this.netns}`, '--', 'unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'host', ...argv],
+      { env: opts.env ?? { PATH: IMAGE_PATH }, stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'], detached: true });
+    this.procs.add(p);
+    p.once('exit', () => this.procs.delete(p));
+    return p;
+  }
+
+  /** Kills every process this host spawned and waits for them. */
+  public async kill(): Promise<void> {
+    await Promise.all([...this.procs].map(p => new Promise<void>(resolve => {
+      if (p.exitCode !== null || p.signalCode !== null) return resolve();
+      p.once('exit', () => resolve());
+      try { process.kill(-p.pid!, 'SIGKILL'); } catch { resolve(); }
+    })));
+  }
 }
 
 export interface ExecResult {
@@ -76,6 +123,7 @@ export class FakeCluster {
   public readonly id: string;
   private readonly nodeNs: string;
   private readonly pods = new Map<string, FakePod>();
+  private readonly hosts = new Map<string, FakeHost>();
   private nextIp = 10;
   private readonly subnet: number;
   private readonly hostsFile: string;
@@ -109,6 +157,56 @@ export class FakeCluster {
     return `198.18.${this.subnet}.${n}`;
   }
 
+  /** @internal A fresh address on the bridge. */
+  public _nextIp(): string {
+    if (this.nextIp > 250) throw new Error('FakeCluster: out of addresses');
+    return this.ipFor(this.nextIp++);
+  }
+
+  /** Every pod object made so far (deleted ones included: see `exists`). */
+  public allPods(): FakePod[] {
+    return [...this.pods.values()];
+  }
+
+  /** The service-account token projected into `pod` (ClusterOptions.serviceAccountToken, or the default). */
+  public tokenFor(pod: FakePod): string {
+    return this.options.serviceAccountToken ? this.options.serviceAccountToken(pod) : `sa-token.${pod.serviceAccountName}.${pod.name}`;
+  }
+
+  /**
+   * A network namespace attached to the bridge with its own address, its `dnsNames` in every
+   * pod's /etc/hosts (e.g. `kubernetes.default.svc`); `host.spawn()` runs processes in it.
+   * Removed by destroy().
+   */
+  public addHost(name: string, dnsNames: string[]): FakeHost {
+    if (this.hosts.has(name)) throw new Error(`FakeCluster.addHost: host ${name} exists`);
+    const ip = this._nextIp();
+    const host = new FakeHost(this, name, `${this.id}-h-${name}`.slice(0, 60), ip, dnsNames);
+    this._attachNetns(host.netns, ip);
+    this.hosts.set(name, host);
+    this.writeHosts();
+    return host;
+  }
+
+  /** Whether Service `svc` (a manifest doc) routes to `pod`: selector, namespace, readiness as in writeHosts. */
+  private selects(svc: Doc, pod: FakePod): boolean {
+    const ns = svc.metadata.namespace ?? this.namespace;
+    const selector: Record<string, string> | undefined = svc.spec?.selector;
+    if (!selector || !pod.exists || pod.namespace !== ns) return false;
+    if (!Object.entries(selector).every(([k, v]) => pod.labels[k] === v)) return false;
+    const headless = svc.spec?.clusterIP === 'None';
+    if (!headless && !pod.ready) return false;
+    if (headless && !pod.ready && !svc.spec?.publishNotReadyAddresses) return false;
+    return true;
+  }
+
+  /** The pods Service `serviceName` routes to now (exists, selector matches, Ready unless headless with publishNotReadyAddresses). */
+  public podsSelectedBy(serviceName: string, namespace = this.namespace): FakePod[] {
+    const svc = this.docs.find(x => x.kind === 'Service' && x.metadata.name === serviceName && (x.metadata.namespace ?? this.namespace) === namespace);
+    if (!svc) throw new Error(`FakeCluster.podsSelectedBy: no Service ${serviceName} in namespace ${namespace}`);
+    return [...this.pods.values()].filter(p => this.selects(svc, p));
+  }
+
   /** The pod `<sts>-<ordinal>` (created on first use; it keeps its address and claims). */
   public pod(statefulSet: string, ordinal: number): FakePod {
     const name = `${statefulSet}-${ordinal}`;
@@ -116,7 +214,7 @@ export class FakeCluster {
     if (!pod) {
       const sts = this.docs.find(d => d.kind === 'StatefulSet' && d.metadata.name === statefulSet);
       if (!sts) throw new Error(`no StatefulSet ${statefulSet} in the manifest`);
-      pod = new FakePod(this, sts, ordinal, this.ipFor(this.nextIp++));
+      pod = new FakePod(this, sts, ordinal, this._nextIp());
       this.pods.set(name, pod);
       this.writeHosts();
     }
@@ -125,12 +223,16 @@ export class FakeCluster {
 
   /** @internal */
   public _attach(pod: FakePod): void {
-    const ns = pod.netns;
-    const host = `v${pod.ip.split('.').slice(2).join('x')}`;
+    this._attachNetns(pod.netns, pod.ip);
+  }
+
+  /** @internal A new network namespace `ns` with address `ip` on the bridge. */
+  public _attachNetns(ns: string, ip: string): void {
+    const host = `v${ip.split('.').slice(2).join('x')}`;
     sh(`ip netns add ${ns}`);
     sh(`ip link add eth0 netns ${ns} type veth peer name ${host} netns ${this.nodeNs}`);
     sh(`ip -n ${this.nodeNs} link set ${host} master br0 up`);
-    sh(`ip -n ${ns} addr add ${pod.ip}/24 dev eth0 && ip -n ${ns} link set eth0 up && ip -n ${ns} link set lo up`);
+    sh(`ip -n ${ns} addr add ${ip}/24 dev eth0 && ip -n ${ns} link set eth0 up && ip -n ${ns} link set lo up`);
   }
 
   /** Rewrites /etc/hosts of every pod: pods by their DNS names, Services by the pods they select. */
@@ -146,15 +248,12 @@ export class FakeCluster {
       if (pod.subdomain) names.push(...forms(`${pod.name}.${pod.subdomain}`, ns));
       lines.push(`${pod.ip} ${names.join(' ')}`);
     }
+    for (const host of this.hosts.values()) lines.push(`${host.ip} ${[host.name, ...host.dnsNames].join(' ')}`);
     for (const svc of services) {
       const ns = svc.metadata.namespace ?? this.namespace;
-      const selector: Record<string, string> = svc.spec?.selector ?? {};
+      if (!svc.spec?.selector) continue;
       for (const pod of this.pods.values()) {
-        if (!pod.exists || pod.namespace !== ns) continue;
-        if (!Object.entries(selector).every(([k, v]) => pod.labels[k] === v)) continue;
-        const headless = svc.spec?.clusterIP === 'None';
-        if (!headless && !pod.ready) continue;
-        if (headless && !pod.ready && !svc.spec?.publishNotReadyAddresses) continue;
+        if (!this.selects(svc, pod)) continue;
         lines.push(`${pod.ip} ${forms(svc.metadata.name, ns).join(' ')}`);
       }
     }
@@ -189,7 +288,9 @@ export class FakeCluster {
   /** Kills every process and deletes every namespace and file of this cluster. */
   public async destroy(): Promise<void> {
     await Promise.all([...this.pods.values()].map(p => p.kill('SIGKILL')));
+    await Promise.all([...this.hosts.values()].map(h => h.kill()));
     for (const pod of this.pods.values()) spawnSync('ip', ['netns', 'del', pod.netns]);
+    for (const host of this.hosts.values()) spawnSync('ip', ['netns', 'del', host.netns]);
     spawnSync('ip', ['netns', 'del', this.nodeNs]);
     fs.rmSync(this.root, { recursive: true, force: true });
   }
@@ -234,6 +335,11 @@ function realTarget(target: string): string {
   try { return path.join(fs.realpathSync(dir), ...rest); } catch { return target; }
 }
 
+/** Downward API items as configMap-style items (key = path), keeping each item's mode. */
+function downwardItems(items: any[] | undefined): any[] | undefined {
+  return items?.map((i: any) => ({ key: i.path, path: i.path, mode: i.mode }));
+}
+
 function sh(cmd: string): void {
   const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
@@ -246,16 +352,50 @@ function shq(s: string): string {
 /** A running container process. */
 export interface ContainerProcess {
   readonly name: string;
-  readonly proc: ChildProcess;
+  /** The current process (replaced when a supervised container is restarted). */
+  proc: ChildProcess;
+  /** Output of every run of the container, appended. */
   log: string;
+  /** How often the stand-in restarted the container after it exited on its own. */
+  restarts: number;
+  /** Restarted when it exits on its own (restartPolicy Always). */
+  supervised: boolean;
+  /** Set by kill()/delete(): no restart after this. */
+  stopped: boolean;
+  /** A pending restart. */
+  timer?: NodeJS.Timeout;
 }
+
+/** Options of FakePod.init() / create(). */
+export interface PodCreateOptions {
+  /**
+   * The re-created pod gets a fresh address (a new network namespace; the old one is
+   * removed), as a real pod re-created on another node does. Claims stay.
+   */
+  readonly newAddress?: boolean;
+}
+
+/** Options of FakePod.start(). */
+export interface StartOptions {
+  /**
+   * Supervise the container like restartPolicy Always: when its process exits on its own it
+   * is started again after a back-off (1 s, doubling, capped at 10 s), appending to the same
+   * log; `pod.restarts(name)` counts. kill()/delete()/cluster.destroy() end the supervision.
+   * @default false
+   */
+  readonly restart?: boolean;
+}
+
+const RESTART_BACKOFF_MS = 1000;
+const RESTART_BACKOFF_CAP_MS = 10_000;
 
 /** One pod of a StatefulSet: init containers, containers, probes, claims. */
 export class FakePod {
   public readonly name: string;
   public readonly namespace: string;
   public readonly subdomain?: string;
-  public readonly labels: Record<string, string>;
+  /** The pod's labels (template labels + the StatefulSet controller's; patchLabels() changes them). */
+  public labels: Record<string, string>;
   public readonly netns: string;
   /** The pod exists (it has an address and DNS names); false after delete(). */
   public exists = true;
@@ -266,15 +406,45 @@ export class FakePod {
   private podDir: string;
   private attached = false;
   private incarnation = 0;
+  private deleted = false;
+  private address: string;
 
-  constructor(private readonly cluster: FakeCluster, private readonly sts: Doc, public readonly ordinal: number, public readonly ip: string) {
+  constructor(private readonly cluster: FakeCluster, private readonly sts: Doc, public readonly ordinal: number, ip: string) {
     this.name = `${sts.metadata.name}-${ordinal}`;
+    this.address = ip;
     this.namespace = sts.metadata.namespace ?? cluster.namespace;
     this.subdomain = sts.spec.serviceName;
-    this.labels = { ...(sts.spec.template.metadata?.labels ?? {}), 'statefulset.kubernetes.io/pod-name': this.name, 'apps.kubernetes.io/pod-index': String(ordinal) };
+    this.labels = this.templateLabels();
     this.spec = sts.spec.template.spec;
     this.netns = `${cluster.id}-${ordinal}-${sts.metadata.name}`.slice(0, 60);
     this.podDir = '';
+  }
+
+  /** The pod's address (a re-created pod with `newAddress: true` gets a new one). */
+  public get ip(): string {
+    return this.address;
+  }
+
+  /** `spec.serviceAccountName`, else `default`. */
+  public get serviceAccountName(): string {
+    return this.spec.serviceAccountName ?? 'default';
+  }
+
+  private templateLabels(): Record<string, string> {
+    return { ...(this.sts.spec.template.metadata?.labels ?? {}), 'statefulset.kubernetes.io/pod-name': this.name, 'apps.kubernetes.io/pod-index': String(this.ordinal) };
+  }
+
+  /**
+   * Changes the pod's labels like a JSON merge patch of `metadata.labels` (null removes a
+   * label) and rewrites /etc/hosts, so Services whose selector includes a label follow it.
+   */
+  public patchLabels(patch: Record<string, string | null>): void {
+    const labels = { ...this.labels };
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) delete labels[k]; else labels[k] = v;
+    }
+    this.labels = labels;
+    this.cluster.writeHosts();
   }
 
   /** The directory that stands for the claim `<template>-<sts>-<ordinal>` (outlives the pod). */
@@ -325,6 +495,8 @@ export class FakePod {
   private configMapData(name: string, optional: boolean): Record<string, string> | undefined {
     const doc = this.cluster.docs.find(d => d.kind === 'ConfigMap' && d.metadata.name === name && (d.metadata.namespace ?? this.cluster.namespace) === this.namespace);
     if (!doc) {
+      const extra = this.cluster.options.configMaps?.[name];
+      if (extra) return extra;
       if (optional) return undefined;
       throw new Error(`${this.name}: CreateContainerConfigError: configmap "${name}" not found`);
     }
@@ -443,9 +615,23 @@ export class FakePod {
         const data = this.secretValue(v.secret.secretName, undefined, !!v.secret.optional) as Record<string, string> | undefined;
         writeItems(data ?? {}, v.secret.items, v.secret.defaultMode);
       } else if (v.downwardAPI) {
-        const data: Record<string, string> = {};
-        for (const i of v.downwardAPI.items ?? []) data[i.path] = i.fieldRef ? this.field(i.fieldRef.fieldPath) : '';
-        writeItems(data, undefined, v.downwardAPI.defaultMode);
+        writeItems(this.downwardData(v.downwardAPI.items), downwardItems(v.downwardAPI.items), v.downwardAPI.defaultMode);
+      } else if (v.projected) {
+        for (const src of v.projected.sources ?? []) {
+          if (src.serviceAccountToken) {
+            writeItems({ token: this.cluster.tokenFor(this) }, [{ key: 'token', path: src.serviceAccountToken.path }], v.projected.defaultMode);
+          } else if (src.configMap) {
+            const data = this.configMapData(src.configMap.name, !!src.configMap.optional);
+            if (data) writeItems(data, src.configMap.items, v.projected.defaultMode);
+          } else if (src.secret) {
+            const data = this.secretValue(src.secret.name, undefined, !!src.secret.optional) as Record<string, string> | undefined;
+            if (data) writeItems(data, src.secret.items, v.projected.defaultMode);
+          } else if (src.downwardAPI) {
+            writeItems(this.downwardData(src.downwardAPI.items), downwardItems(src.downwardAPI.items), v.projected.defaultMode);
+          } else {
+            throw new Error(`${this.name}: volume ${v.name}: projected source not supported by the sandbox (${Object.keys(src).join(',')})`);
+          }
+        }
       } else if (v.emptyDir) {
         fs.chmodSync(dir, 0o777);
       } else if (v.persistentVolumeClaim) {
@@ -455,6 +641,16 @@ export class FakePod {
       }
       if (fsGroup !== undefined && !v.emptyDir) fs.chownSync(dir, 0, fsGroup);
     }
+  }
+
+  private downwardData(items: any[] | undefined): Record<string, string> {
+    const data: Record<string, string> = {};
+    for (const i of items ?? []) {
+      if (i.fieldRef) data[i.path] = this.field(i.fieldRef.fieldPath);
+      else if (i.resourceFieldRef) data[i.path] = this.resourceField(this.container(i.resourceFieldRef.containerName), i.resourceFieldRef);
+      else data[i.path] = '';
+    }
+    return data;
   }
 
   private volumeDir(volume: string): string {
@@ -479,7 +675,7 @@ export class FakePod {
       let src = this.volumeDir(m.name);
       if (m.subPath) { src = path.join(src, m.subPath); fs.mkdirSync(src, { recursive: true }); }
       const vol = (this.spec.volumes ?? []).find((v: any) => v.name === m.name);
-      mounts.push([src, realTarget(m.mountPath), !!m.readOnly || !!vol?.configMap || !!vol?.secret || !!vol?.downwardAPI]);
+      mounts.push([src, realTarget(m.mountPath), !!m.readOnly || !!vol?.configMap || !!vol?.secret || !!vol?.downwardAPI || !!vol?.projected]);
     }
     // Mount points are made on the host first (empty directories), then bound in this namespace only.
     for (const [src, target, ro] of mounts) bind(src, target, ro);
@@ -567,7 +763,21 @@ export class FakePod {
    * Creates the pod (fresh emptyDirs, the claims as they are) and runs its init containers
    * in order; a failing one throws with its output (the kubelet would restart it).
    */
-  public async init(): Promise<ExecResult[]> {
+  public async init(opts: PodCreateOptions = {}): Promise<ExecResult[]> {
+    if (opts.newAddress) {
+      if (this.exists && this.attached && [...this.running.keys()].some(n => this.isRunning(n))) throw new Error(`${this.name}: init({ newAddress }) needs the pod deleted first`);
+      if (this.attached) {
+        this.killNetnsProcesses();
+        spawnSync('ip', ['netns', 'del', this.netns]);
+        this.attached = false;
+      }
+      this.address = this.cluster._nextIp();
+    }
+    if (this.deleted) {
+      // a new pod object: the template's labels again
+      this.labels = this.templateLabels();
+      this.deleted = false;
+    }
     this.ensureAttached();
     this.exists = true;
     this.createVolumes();
@@ -581,22 +791,51 @@ export class FakePod {
     return results;
   }
 
-  /** Starts container `name` (every container when omitted) in the background. */
-  public start(name?: string): void {
+  /**
+   * Starts container `name` (every container when omitted) in the background; with
+   * `{ restart: true }` it is supervised like restartPolicy Always (see StartOptions).
+   */
+  public start(name?: string, opts: StartOptions = {}): void {
     for (const n of name ? [name] : this.containerNames) {
-      const w = this.wrapper(n, this.argv(n));
-      const proc = spawn(w[0], w.slice(1), { env: this.env(n), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      const cp: ContainerProcess = { name: n, proc, log: '' };
-      proc.stdout!.on('data', d => { cp.log += d; });
-      proc.stderr!.on('data', d => { cp.log += d; });
+      const old = this.running.get(n);
+      if (old?.timer) clearTimeout(old.timer);
+      if (old) old.stopped = true;
+      const cp: ContainerProcess = { name: n, proc: undefined as any, log: '', restarts: 0, supervised: !!opts.restart, stopped: false };
+      this.spawnContainer(cp, RESTART_BACKOFF_MS);
       this.running.set(n, cp);
     }
   }
 
+  private spawnContainer(cp: ContainerProcess, backoffMs: number): void {
+    const w = this.wrapper(cp.name, this.argv(cp.name));
+    const proc = spawn(w[0], w.slice(1), { env: this.env(cp.name), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    cp.proc = proc;
+    proc.stdout!.on('data', d => { cp.log += d; });
+    proc.stderr!.on('data', d => { cp.log += d; });
+    proc.once('exit', () => {
+      if (!cp.supervised || cp.stopped || this.running.get(cp.name) !== cp) return;
+      cp.timer = setTimeout(() => {
+        cp.timer = undefined;
+        if (cp.stopped || this.running.get(cp.name) !== cp) return;
+        cp.restarts++;
+        try {
+          this.spawnContainer(cp, Math.min(backoffMs * 2, RESTART_BACKOFF_CAP_MS));
+        } catch (e) {
+          cp.log += `\n(sandbox: restart failed: ${e})\n`;
+        }
+      }, backoffMs);
+    });
+  }
+
+  /** How often the stand-in restarted container `name` (supervised with `start(name, { restart: true })`). */
+  public restarts(name: string): number {
+    return this.running.get(name)?.restarts ?? 0;
+  }
+
   /** init() then start(): the pod as a StatefulSet controller creates it. */
-  public async create(): Promise<void> {
-    await this.init();
-    this.start();
+  public async create(opts: PodCreateOptions & StartOptions = {}): Promise<void> {
+    await this.init(opts);
+    this.start(undefined, { restart: opts.restart });
   }
 
   /** Whether container `name`'s process is still running. */
@@ -612,6 +851,10 @@ export class FakePod {
 
   /** Signals every container (SIGTERM waits up to `graceMs`, then SIGKILL) and waits for them to exit. */
   public async kill(signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000): Promise<void> {
+    for (const cp of this.running.values()) {
+      cp.stopped = true;
+      if (cp.timer) { clearTimeout(cp.timer); cp.timer = undefined; }
+    }
     await Promise.all([...this.running.values()].map(cp => new Promise<void>(resolve => {
       const p = cp.proc;
       if (p.exitCode !== null || p.signalCode !== null) return resolve();
@@ -626,9 +869,20 @@ export class FakePod {
   /** Deletes the pod (its processes; the claims stay): it disappears from DNS until created again. */
   public async delete(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     await this.kill(signal);
+    this.killNetnsProcesses();
     this.exists = false;
     this.ready = false;
+    this.deleted = true;
     this.cluster.writeHosts();
+  }
+
+  /** SIGKILLs whatever still runs in the pod's network namespace (a process that left its group). */
+  private killNetnsProcesses(): void {
+    if (!this.attached) return;
+    const r = spawnSync('ip', ['netns', 'pids', this.netns], { encoding: 'utf8' });
+    for (const pid of (r.stdout ?? '').split(/\s+/).filter(Boolean)) {
+      try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ }
+    }
   }
 
   /** Marks the pod Ready (or not) and updates Service DNS. */
