@@ -73,6 +73,16 @@ export class Credentials {
     private readonly password?: string,
   ) {}
 
+  /**
+   * The literal password of `fromPassword()` (undefined otherwise), for products that must
+   * check its alphabet at synthesis.
+   *
+   * @internal
+   */
+  public _literal(): string | undefined {
+    return this.password;
+  }
+
   /** Whether this credential creates its own Secret (`fromPassword()`). */
   public get createsSecret(): boolean {
     return this.password !== undefined;

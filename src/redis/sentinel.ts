@@ -65,7 +65,12 @@ export interface FailoverContext {
   readonly redisPort: number;
   /** The image and server version, for errors. */
   readonly describe: string;
+  /** The password when it is known at synthesis (`Credentials.fromPassword()`). */
+  readonly literalPassword?: string;
 }
+
+/** The password alphabet of Sentinel mode: it is written into sentinel.conf, which Sentinel rewrites. */
+export const SENTINEL_PASSWORD = /^[!#-[\]-~]+$/;
 
 /**
  * Validates `failover` (undefined when it is `none`). Errors name StatefulRedis and the
@@ -81,6 +86,10 @@ export function resolveFailover(failover: unknown, ctx: FailoverContext): Resolv
     throw propError(C, 'replicas', ctx.replicas, 'must be at least 3 with Sentinel failover (a Sentinel majority must survive the loss of a pod)');
   }
   if (!ctx.auth) throw propError(C, 'auth', false, 'must be on with Sentinel failover: Redis and every Sentinel require the password');
+  if (ctx.literalPassword !== undefined && !SENTINEL_PASSWORD.test(ctx.literalPassword)) {
+    throw propError(C, 'credentials', '(hidden)',
+      'with Sentinel failover the password must be printable ASCII without spaces, \'"\' or \'\\\' (it is written into sentinel.conf); e.g. openssl rand -hex 24');
+  }
   const v = ctx.version;
   if (v.flavor === 'redis' && (v.major < 6 || (v.major === 6 && (v.minor ?? 0) < 2))) {
     throw propError(C, 'image', ctx.describe, 'is older than Redis 6.2, which Sentinel failover needs (Sentinel announces and resolves host names since 6.2)');

@@ -151,6 +151,7 @@ export class StatefulRedis extends StatefulProduct {
     // ---- failover ---------------------------------------------------------------------------
     const sentinel = resolveFailover(props.failover, {
       replicas: props.replicas ?? 3, auth, version, redisPort: this.port, describe: `${this.image} (${this.serverVersion})`,
+      literalPassword: props.credentials?._literal(),
     });
     this._sentinel = sentinel;
     const petName = props.name ?? id.toLowerCase();

@@ -10,7 +10,7 @@ import { dnsLabel, FuzzTarget, junkEnum, junkNumber, junkString, opt, propsSpace
 import { Doc } from './k8s';
 import {
   ClaimRetentionPolicy, ClaimTemplateProps, Credentials, PetPort, PetService, PetServiceProps, PetUpdateStrategy, PodSpreading,
-  MySqlFlavor, RedisAppendFsync, RedisEvictionPolicy, RedisSnapshotRule, StaticVolumeSource, StaticVolumesOptions, StatefulMySql,
+  MySqlFlavor, RedisAppendFsync, RedisEvictionPolicy, RedisFailover, RedisSentinelOptions, RedisSnapshotRule, StaticVolumeSource, StaticVolumesOptions, StatefulMySql,
   StatefulMySqlProps, StatefulProductProps, StatefulRedis, StatefulRedisProps, StatefulZooKeeper, StatefulZooKeeperProps, VolumeReclaimPolicy,
 } from '../../src';
 
@@ -376,17 +376,42 @@ const productSources = (name: string) => [name, 'PetService'];
 const staticVolumesArb = fc.oneof(validRecord(staticVolumesSpec), propsSpace(staticVolumesSpec));
 
 /** Data-safety checks shared by the database products: one StatefulSet, OrderedReady, time to flush on shutdown. */
-function checkDatabase(docs: Doc[], c: { props: { terminationGracePeriod?: Duration } }): void {
+function checkDatabase(docs: Doc[], c: { props: { terminationGracePeriod?: Duration; failover?: RedisFailover } }): void {
   const sts = docs.filter(d => d.kind === 'StatefulSet');
   if (sts.length !== 1) throw new Error(`expected one StatefulSet, got ${sts.length}`);
   const spec = sts[0].spec;
-  if (spec.podManagementPolicy !== 'OrderedReady') throw new Error(`podManagementPolicy ${spec.podManagementPolicy}: a database must start OrderedReady`);
+  // Sentinel mode starts every pod at once: each decides its role from the set.
+  const policy = c.props.failover?.mode === 'sentinel' ? 'Parallel' : 'OrderedReady';
+  if (spec.podManagementPolicy !== policy) throw new Error(`podManagementPolicy ${spec.podManagementPolicy}: expected ${policy}`);
   const grace = spec.template.spec.terminationGracePeriodSeconds;
   const asked = c.props.terminationGracePeriod?.toSeconds();
   if (asked === undefined ? grace < 30 : grace !== asked) throw new Error(`terminationGracePeriodSeconds ${grace} (asked ${asked})`);
 }
 
 // ---- StatefulRedis ----------------------------------------------------------------------------------
+
+const validSentinelOptions: fc.Arbitrary<RedisSentinelOptions> = fc.record({
+  quorum: opt(fc.integer({ min: 1, max: 3 })),
+  downAfter: opt(fc.integer({ min: 1, max: 30 }).map(n => Duration.seconds(n))),
+  failoverTimeout: opt(fc.integer({ min: 31, max: 600 }).map(n => Duration.seconds(n))),
+  minReplicasToWrite: opt(fc.integer({ min: 0, max: 2 })),
+  minReplicasMaxLag: opt(fc.integer({ min: 1, max: 60 }).map(n => Duration.seconds(n))),
+  masterName: opt(fc.constantFrom('mymaster', 'shop.cache', 'm-1')),
+  sentinelPort: opt(fc.constantFrom(26379, 26380, 36379)),
+  sentinelServiceName: opt(fc.constantFrom('redis-sentinels', 'sentinels')),
+  labelerImage: opt(fc.constantFrom('curlimages/curl:8.11.1', 'registry.example.com/curl:8')),
+}, { requiredKeys: [] });
+const junkSentinelOptions: fc.Arbitrary<RedisSentinelOptions> = fc.oneof(
+  fc.record({ quorum: junkNumber(1, 3) }),
+  fc.record({ downAfter: junkDuration }),
+  fc.record({ failoverTimeout: junkDuration }),
+  fc.record({ minReplicasToWrite: junkNumber(0, 2) }),
+  fc.record({ minReplicasMaxLag: junkDuration }),
+  fc.record({ masterName: junkString() }),
+  fc.record({ sentinelPort: junkPort }),
+  fc.record({ sentinelServiceName: junkString() }),
+  fc.record({ labelerImage: fc.constantFrom('' as any, 7 as any) }),
+);
 
 export const redisPropsSpec: PropsSpec<StatefulRedisProps> = {
   name: space(dnsName(52), fc.oneof(junkString(), fc.stringMatching(/^[a-z]{53,60}$/))),
@@ -403,6 +428,9 @@ export const redisPropsSpec: PropsSpec<StatefulRedisProps> = {
   port: space(fc.oneof(fc.constant(6379), validPort), junkPort),
   auth: space(fc.boolean(), fc.constantFrom('yes' as any, 1 as any)),
   credentials: space(validCredentials, junkCredentials),
+  failover: space(
+    fc.oneof(fc.constant(null).map(() => RedisFailover.none()), validSentinelOptions.map(o => RedisFailover.sentinel(o))),
+    fc.oneof(junkSentinelOptions.map(o => RedisFailover.sentinel(o)), fc.constantFrom({ mode: 'sentinel' } as any, 'sentinel' as any))),
   appendOnly: space(fc.boolean(), fc.constantFrom('no' as any)),
   appendFsync: space(fc.constantFrom(...Object.values(RedisAppendFsync)), junkEnum()),
   rdbSnapshots: space(
@@ -471,7 +499,15 @@ export function coherentRedis(p: StatefulRedisProps): StatefulRedisProps {
     out[k] = out[k]?.filter((c: kplus.ContainerProps) => !containerNames.has(c.name!) && containerNames.add(c.name!));
   }
   if (!(p.disruptionBudget ?? replicas > 1) || (p.maxUnavailable ?? 1) > replicas) delete out.maxUnavailable;
-  coherentStaticVolumes(p, out, replicas, Size.gibibytes(1));
+  if (p.failover?.mode === 'sentinel') {
+    // Sentinel mode: 3+ pods, auth, Redis 6.2+, a Sentinel port of its own.
+    if (replicas < 3) out.replicas = 3;
+    delete out.auth;
+    if (p.version !== undefined && Number(p.version.split('.')[0]) < 7) delete out.version;
+    const o = p.failover.sentinelOptions ?? {};
+    if ((o.sentinelPort ?? 26379) === (p.port ?? 6379)) out.port = 6379;
+  }
+  coherentStaticVolumes(p, out, out.replicas ?? replicas, Size.gibibytes(1));
   const limit = (p.resources ?? { memory: { limit: Size.mebibytes(512) } }).memory?.limit;
   if (p.maxmemory && limit && p.maxmemory.toKibibytes({ rounding: 1 }) >= limit.toKibibytes({ rounding: 1 })) delete out.maxmemory;
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
