@@ -2,6 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { ServiceAccount } from 'kubernetes-models/v1';
 import { byKind, crossReference, Doc, one, runScript, validateManifests } from './util/k8s';
 
 const EXAMPLES = path.join(__dirname, '..', 'examples');
@@ -14,6 +17,54 @@ function synthExample(name: string): Doc[] {
   return Testing.synth(chart) as Doc[];
 }
 
+// Kinds the shared validator (test/util/k8s.ts) has no model for yet, used by the
+// redis-sentinel example (the labeler's RBAC, the client Deployments): the same two checks
+// here, kubernetes-models 1.27 and the strict unknown-field walk over the 1.27 definitions.
+const MORE_KINDS: Record<string, [new (data: any) => { validate(): void }, string]> = {
+  'v1/ServiceAccount': [ServiceAccount, 'io.k8s.api.core.v1.ServiceAccount'],
+  'rbac.authorization.k8s.io/v1/Role': [Role, 'io.k8s.api.rbac.v1.Role'],
+  'rbac.authorization.k8s.io/v1/RoleBinding': [RoleBinding, 'io.k8s.api.rbac.v1.RoleBinding'],
+  'apps/v1/Deployment': [Deployment, 'io.k8s.api.apps.v1.Deployment'],
+};
+const DEFS = JSON.parse(fs.readFileSync(path.join(__dirname, 'schemas', 'k8s-1.27-definitions.json'), 'utf8')).definitions;
+function unknownFieldsOf(value: any, schema: any, where: string, out: string[] = []): string[] {
+  if (schema?.$ref) schema = DEFS[schema.$ref.replace('#/definitions/', '')];
+  if (!schema || value === null || typeof value !== 'object') return out;
+  if (Array.isArray(value)) {
+    if (schema.items) value.forEach((v, i) => unknownFieldsOf(v, schema.items, `${where}[${i}]`, out));
+  } else if (schema.properties) {
+    for (const [k, v] of Object.entries(value)) {
+      if (!(k in schema.properties)) out.push(`${where}.${k}`);
+      else unknownFieldsOf(v, schema.properties[k], `${where}.${k}`, out);
+    }
+  } else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
+    for (const [k, v] of Object.entries(value)) unknownFieldsOf(v, schema.additionalProperties, `${where}.${k}`, out);
+  }
+  return out;
+}
+function validateAll(docs: Doc[]): void {
+  const more = (d: Doc) => MORE_KINDS[`${d.apiVersion}/${d.kind}`];
+  validateManifests(docs.filter(d => !more(d)));
+  for (const d of docs.filter(more)) {
+    const [Model, definition] = more(d);
+    new Model(d).validate();
+    expect(unknownFieldsOf(d, { $ref: `#/definitions/${definition}` }, `${d.kind}/${d.metadata.name}`)).toEqual([]);
+  }
+}
+
+// A label a container of the pod sets on its own pod at run time (StatefulRedis Sentinel
+// mode: the labeler's RS_ROLE_LABEL) is not in the pod template: a Service selecting it
+// is cross-checked on its other labels, and only for a label such a container sets.
+function crossReferenceAll(docs: Doc[]): void {
+  const runtimeLabels = new Set<string>(byKind(docs, 'StatefulSet').flatMap(s => s.spec.template.spec.containers)
+    .flatMap((c: any) => c.env ?? []).filter((e: any) => e.name === 'RS_ROLE_LABEL').map((e: any) => e.value));
+  crossReference(docs.map(d => {
+    if (d.kind !== 'Service' || !d.spec?.selector) return d;
+    const selector = Object.fromEntries(Object.entries(d.spec.selector).filter(([k]) => !runtimeLabels.has(k)));
+    return { ...d, spec: { ...d.spec, selector } };
+  }));
+}
+
 test('the seed examples exist', () => {
   expect(names).toEqual(expect.arrayContaining(['kubia-pet', 'nginx-web', 'websocket']));
 });
@@ -22,8 +73,8 @@ describe.each(names)('example %s', (name) => {
   test('every document passes the Kubernetes 1.27 validator and the cross-reference checks', () => {
     const docs = synthExample(name);
     expect(docs.length).toBeGreaterThan(0);
-    validateManifests(docs);
-    crossReference(docs);
+    validateAll(docs);
+    crossReferenceAll(docs);
   });
 });
 
@@ -126,5 +177,81 @@ describe('zookeeper (seed 003: the canonical StatefulSet)', () => {
       .toEqual([['data', null, '10Gi'], ['datalog', 'fast-ssd', '5Gi']]);
     expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
     expect(one(docs, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
+  });
+});
+
+describe('redis-sentinel (issue 13: Sentinel failover, both kinds of client)', () => {
+  const docs = synthExample('redis-sentinel');
+  const sts = one(docs, 'StatefulSet', 'cache');
+  const pod = sts.spec.template.spec;
+  const container = (name: string) => pod.containers.find((c: any) => c.name === name);
+  const env = (c: any) => Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+  const serviceLink = /(_SERVICE_HOST|_SERVICE_PORT.*|_PORT|_PORT_.*)$/;
+
+  test('3 pods started in Parallel, each with redis, sentinel, watchdog and labeler', () => {
+    expect(sts.spec.replicas).toBe(3);
+    expect(sts.spec.podManagementPolicy).toBe('Parallel');
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['redis', 'sentinel', 'watchdog', 'labeler']);
+    expect(one(docs, 'PodDisruptionBudget', 'cache').spec.maxUnavailable).toBe(1);
+    expect(one(docs, 'Service', 'cache').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
+  });
+
+  test('the sentinel container: the Redis image, the shipped start script, the explicit options', () => {
+    const s = container('sentinel');
+    expect(s.image).toBe(container('redis').image);
+    expect(s.command).toEqual(['sh', '/opt/cdk8s-stateful/scripts/sentinel-start.sh']);
+    expect(s.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+    expect(env(s)).toMatchObject({
+      RS_MASTER_NAME: 'mymaster', RS_SENTINEL_TCP: '26379', RS_QUORUM: '2', RS_DOWN_AFTER_MS: '5000', RS_FAILOVER_TIMEOUT_MS: '60000',
+    });
+    const holding: string = one(docs, 'ConfigMap', 'cache-config').data['holding.conf'];
+    expect(holding).toMatch(/^min-replicas-to-write 1$/m);
+    expect(holding).toMatch(/^min-replicas-max-lag 10$/m);
+    expect(holding).toMatch(/^replicaof holding\.invalid 6379$/m);
+  });
+
+  test('cache-primary selects the role label master; cache-sentinel exposes 26379', () => {
+    expect(one(docs, 'Service', 'cache-primary').spec.selector).toEqual({
+      'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/name': 'redis', 'redis.cdk8s-stateful.io/role': 'master',
+    });
+    // not in the template: the labeler sets it on its own pod (the Role allows patch)
+    expect(sts.spec.template.metadata.labels['redis.cdk8s-stateful.io/role']).toBeUndefined();
+    expect(env(container('labeler')).RS_ROLE_LABEL).toBe('redis.cdk8s-stateful.io/role');
+    const sentinel = one(docs, 'Service', 'cache-sentinel').spec;
+    expect(sentinel.selector).toEqual({ 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/name': 'redis' });
+    expect(sentinel.ports).toEqual([{ name: 'sentinel', port: 26379, protocol: 'TCP', targetPort: 26379 }]);
+  });
+
+  test('the labeler may only get/patch the 3 pods by name, and only it mounts a token', () => {
+    expect(one(docs, 'Role', 'cache-labeler').rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'patch'], resourceNames: ['cache-0', 'cache-1', 'cache-2'] },
+    ]);
+    const binding = one(docs, 'RoleBinding', 'cache-labeler');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cache-labeler' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'cache-labeler' }]);
+    expect(one(docs, 'ServiceAccount', 'cache-labeler').automountServiceAccountToken).toBe(false);
+    expect(pod.serviceAccountName).toBe('cache-labeler');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const tokenVolumes = pod.volumes.filter((v: any) => v.projected?.sources.some((s: any) => s.serviceAccountToken)).map((v: any) => v.name);
+    expect(tokenVolumes).toHaveLength(1);
+    const mounting = [...pod.initContainers, ...pod.containers]
+      .filter((c: any) => (c.volumeMounts ?? []).some((m: any) => tokenVolumes.includes(m.name)));
+    expect(mounting.map((c: any) => c.name)).toEqual(['labeler']);
+    expect(container('labeler').image).toBe('curlimages/curl:8.11.1');
+  });
+
+  test('clients: web asks the Sentinels, worker uses cache-primary; no env name a Service link can produce', () => {
+    const web = one(docs, 'Deployment', 'web').spec.template.spec.containers[0];
+    const worker = one(docs, 'Deployment', 'worker').spec.template.spec.containers[0];
+    const secretRef = { secretKeyRef: { name: 'cache-auth', key: 'password' } };
+    expect(env(web)).toEqual({ REDIS_SENTINEL_ADDR: 'cache-sentinel:26379', REDIS_MASTER_NAME: 'mymaster', REDIS_PASSWORD: secretRef });
+    expect(env(worker)).toEqual({ REDIS_ADDR: 'cache-primary:6379', REDIS_PASSWORD: secretRef });
+    // the addresses name Services (and ports) this chart creates
+    const [sHost, sPort] = env(web).REDIS_SENTINEL_ADDR.split(':');
+    expect(one(docs, 'Service', sHost).spec.ports.map((p: any) => p.port)).toContain(Number(sPort));
+    const [pHost, pPort] = env(worker).REDIS_ADDR.split(':');
+    expect(one(docs, 'Service', pHost).spec.ports.map((p: any) => p.port)).toContain(Number(pPort));
+    expect(env(container('sentinel')).RS_MASTER_NAME).toBe(env(web).REDIS_MASTER_NAME);
+    for (const c of [web, worker]) for (const e of c.env) expect(e.name).not.toMatch(serviceLink);
   });
 });
