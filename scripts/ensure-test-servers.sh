@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the real servers the integration tests run against (redis-server, MariaDB
-# with mariadb-backup, ZooKeeper) and busybox when they are missing, so that `npm ci && npm test` is the whole
+# Installs the real servers the integration tests run against (redis-server and
+# redis-sentinel, MariaDB with mariadb-backup, ZooKeeper) and busybox when they are missing, so that `npm ci && npm test` is the whole
 # set-up on a fresh Debian machine. Needs root and apt-get; otherwise it only warns and
 # the integration tests say what is missing (they fail under CI=true).
 set -u
@@ -8,6 +8,13 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 { command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; } || need+=(mariadb-server)
 command -v mariadb-backup >/dev/null 2>&1 || need+=(mariadb-backup)
+# redis-sentinel: StatefulRedis's Sentinel mode runs `redis-server <conf> --sentinel` (what the
+# redis-sentinel binary is); the package is installed so the Sentinel of the distribution is present.
+command -v redis-sentinel >/dev/null 2>&1 || need+=(redis-sentinel)
+# curl and openssl: the Sentinel mode's labeler (curl) against the suites' HTTPS stand-in of the
+# Kubernetes API, whose certificates openssl makes.
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # socat: StatefulMySql's MariaDB clone stream (the official mariadb image ships it too).
 command -v socat >/dev/null 2>&1 || need+=(socat)
 # busybox sh: the ordinal scripts must run in the shell of busybox-based images too.

@@ -2,9 +2,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
-import { Deployment } from 'kubernetes-models/apps/v1';
-import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { ServiceAccount } from 'kubernetes-models/v1';
 import { byKind, crossReference, Doc, one, runScript, validateManifests } from './util/k8s';
 
 const EXAMPLES = path.join(__dirname, '..', 'examples');
@@ -17,54 +14,6 @@ function synthExample(name: string): Doc[] {
   return Testing.synth(chart) as Doc[];
 }
 
-// Kinds the shared validator (test/util/k8s.ts) has no model for yet, used by the
-// redis-sentinel example (the labeler's RBAC, the client Deployments): the same two checks
-// here, kubernetes-models 1.27 and the strict unknown-field walk over the 1.27 definitions.
-const MORE_KINDS: Record<string, [new (data: any) => { validate(): void }, string]> = {
-  'v1/ServiceAccount': [ServiceAccount, 'io.k8s.api.core.v1.ServiceAccount'],
-  'rbac.authorization.k8s.io/v1/Role': [Role, 'io.k8s.api.rbac.v1.Role'],
-  'rbac.authorization.k8s.io/v1/RoleBinding': [RoleBinding, 'io.k8s.api.rbac.v1.RoleBinding'],
-  'apps/v1/Deployment': [Deployment, 'io.k8s.api.apps.v1.Deployment'],
-};
-const DEFS = JSON.parse(fs.readFileSync(path.join(__dirname, 'schemas', 'k8s-1.27-definitions.json'), 'utf8')).definitions;
-function unknownFieldsOf(value: any, schema: any, where: string, out: string[] = []): string[] {
-  if (schema?.$ref) schema = DEFS[schema.$ref.replace('#/definitions/', '')];
-  if (!schema || value === null || typeof value !== 'object') return out;
-  if (Array.isArray(value)) {
-    if (schema.items) value.forEach((v, i) => unknownFieldsOf(v, schema.items, `${where}[${i}]`, out));
-  } else if (schema.properties) {
-    for (const [k, v] of Object.entries(value)) {
-      if (!(k in schema.properties)) out.push(`${where}.${k}`);
-      else unknownFieldsOf(v, schema.properties[k], `${where}.${k}`, out);
-    }
-  } else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
-    for (const [k, v] of Object.entries(value)) unknownFieldsOf(v, schema.additionalProperties, `${where}.${k}`, out);
-  }
-  return out;
-}
-function validateAll(docs: Doc[]): void {
-  const more = (d: Doc) => MORE_KINDS[`${d.apiVersion}/${d.kind}`];
-  validateManifests(docs.filter(d => !more(d)));
-  for (const d of docs.filter(more)) {
-    const [Model, definition] = more(d);
-    new Model(d).validate();
-    expect(unknownFieldsOf(d, { $ref: `#/definitions/${definition}` }, `${d.kind}/${d.metadata.name}`)).toEqual([]);
-  }
-}
-
-// A label a container of the pod sets on its own pod at run time (StatefulRedis Sentinel
-// mode: the labeler's RS_ROLE_LABEL) is not in the pod template: a Service selecting it
-// is cross-checked on its other labels, and only for a label such a container sets.
-function crossReferenceAll(docs: Doc[]): void {
-  const runtimeLabels = new Set<string>(byKind(docs, 'StatefulSet').flatMap(s => s.spec.template.spec.containers)
-    .flatMap((c: any) => c.env ?? []).filter((e: any) => e.name === 'RS_ROLE_LABEL').map((e: any) => e.value));
-  crossReference(docs.map(d => {
-    if (d.kind !== 'Service' || !d.spec?.selector) return d;
-    const selector = Object.fromEntries(Object.entries(d.spec.selector).filter(([k]) => !runtimeLabels.has(k)));
-    return { ...d, spec: { ...d.spec, selector } };
-  }));
-}
-
 test('the seed examples exist', () => {
   expect(names).toEqual(expect.arrayContaining(['kubia-pet', 'nginx-web', 'websocket']));
 });
@@ -73,8 +22,8 @@ describe.each(names)('example %s', (name) => {
   test('every document passes the Kubernetes 1.27 validator and the cross-reference checks', () => {
     const docs = synthExample(name);
     expect(docs.length).toBeGreaterThan(0);
-    validateAll(docs);
-    crossReferenceAll(docs);
+    validateManifests(docs);
+    crossReference(docs);
   });
 });
 

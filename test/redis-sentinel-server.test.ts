@@ -10,15 +10,18 @@
  * them with the synthesized Role (test/util/api-stand-in.ts).
  *
  * The seven scenarios of issue 13 run in order on one set. Writes come from a client on
- * the cluster network (test/util/resp-writer.js): `SET` then `WAIT 1 1000` on one
- * connection; a write is "acknowledged" when WAIT answers >= 1. Every wait is bounded.
+ * the cluster network (test/util/resp-tool.js write): `SET` then `WAIT 1 1000` on one
+ * connection; a write is "acknowledged" when WAIT answers >= 1. The set is observed by a
+ * sampler on the cluster network (resp-tool.js sample) that asks every pod's Redis and
+ * Sentinel once a second, so "never two masters" is checked every second. Every wait is
+ * bounded.
  * The measured numbers are printed at the end and written to
  * $SENTINEL_RESULTS (default: <tmp>/cdk8s-stateful-sentinel-results.json).
  */
+import { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ChildProcess } from 'child_process';
 import { Duration, Testing } from 'cdk8s';
 import { Credentials, RedisFailover, StatefulRedis } from '../src';
 import { ApiStandIn, ApiCa } from './util/api-stand-in';
@@ -55,7 +58,7 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
   const docs = Testing.synth(chart) as Doc[];
   const fqdn = (o: number) => `cache-${o}.cache.default.svc.cluster.local`;
   const results: Record<string, unknown> = {};
-  const writerScript = path.join(__dirname, 'util', 'resp-writer.js');
+  const tool = path.join(__dirname, 'util', 'resp-tool.js');
   let ca: ApiCa;
   let cluster: FakeCluster;
   let api: ApiStandIn;
@@ -71,28 +74,42 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
     return `${r.stdout}`.replace(/\r/g, '').trim();
   };
   const live = () => pods.filter(p => p.exists && p.isRunning('redis'));
-  function info(pod: FakePod): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const line of cli(pod, 'redis', ['info', 'replication']).split('\n')) {
-      const i = line.indexOf(':');
-      if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
-    }
-    return out;
-  }
-  const sentinelView = (pod: FakePod) => cli(pod, 'sentinel', ['-p', '26379', 'sentinel', 'get-master-addr-by-name', 'mymaster']).split('\n')[0] ?? '';
-  const masters = () => live().filter(p => info(p).role === 'master');
-  const dbsize = (pod: FakePod) => Number(cli(pod, 'redis', ['dbsize']));
 
-  /** One master named by every live Sentinel, every other live pod its linked replica, every pod Ready. */
-  function healthy(): FakePod | undefined {
-    const ms = masters();
-    if (ms.length !== 1) return undefined;
+  // ---- the sampler's rounds (resp-tool.js sample) -----------------------------------------
+  interface PodSample { role?: string; master_host?: string; link?: string; dbsize?: number; sentinel?: string | null; error?: string }
+  interface Round { t: number; pods: Record<string, PodSample> }
+  const samplesFile = path.join(workDir, 'samples');
+  const rounds: Round[] = [];
+  let readBytes = 0;
+  function readRounds(): Round[] {
+    if (!fs.existsSync(samplesFile)) return rounds;
+    const text = fs.readFileSync(samplesFile, 'utf8');
+    const complete = text.slice(readBytes, text.lastIndexOf('\n') + 1);
+    readBytes += complete.length;
+    for (const line of complete.split('\n')) if (line) rounds.push(JSON.parse(line));
+    return rounds;
+  }
+  /** The latest round taken at or after `since`. */
+  const latest = (since = 0): Round | undefined => {
+    const r = readRounds();
+    const last = r[r.length - 1];
+    return last && last.t >= since ? last : undefined;
+  };
+  const at = (r: Round, p: FakePod): PodSample => r.pods[fqdn(p.ordinal)] ?? { error: 'not sampled' };
+  const mastersIn = (r: Round) => pods.filter(p => at(r, p).role === 'master');
+  const info = (pod: FakePod) => { const r = latest(); return r ? at(r, pod) : { error: 'no round yet' }; };
+
+  /** In the latest round since `since`: one master named by every live Sentinel, every other live pod its linked replica, every pod Ready. */
+  function healthy(since = 0): FakePod | undefined {
+    const r = latest(since);
+    if (!r) return undefined;
+    const ms = mastersIn(r);
+    if (ms.length !== 1 || !live().includes(ms[0])) return undefined;
     const m = ms[0];
-    if (!live().every(p => sentinelView(p) === fqdn(m.ordinal))) return undefined;
     for (const p of live()) {
-      if (p === m) continue;
-      const i = info(p);
-      if (i.role !== 'slave' || i.master_host !== fqdn(m.ordinal) || i.master_link_status !== 'up') return undefined;
+      const x = at(r, p);
+      if (x.sentinel !== fqdn(m.ordinal)) return undefined;
+      if (p !== m && (x.role !== 'slave' || x.master_host !== fqdn(m.ordinal) || x.link !== 'up')) return undefined;
     }
     if (!live().every(p => p.ready)) return undefined;
     return m;
@@ -105,7 +122,7 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
       if (v) return v;
       await sleep(500);
     }
-    const state = live().map(p => `${p.name}: ${JSON.stringify(info(p))} sentinel→${sentinelView(p)} ready=${p.ready}`).join('\n');
+    const state = live().map(p => `${p.name}: ${JSON.stringify(info(p))} ready=${p.ready}`).join('\n');
     const logs = pods.map(p => `--- ${p.name} watchdog\n${p.logs('watchdog').slice(-2500)}`).join('\n');
     throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}\n${state}\n${logs}`);
   }
@@ -132,8 +149,8 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
   // ---- writes ----------------------------------------------------------------------------
   const writers = new Map<string, ChildProcess>();
   function startWriter(prefix: string, target: FakePod): void {
-    const proc = client.spawn([process.execPath, writerScript, target.ip, '6379', prefix, path.join(workDir, prefix)],
-      { env: { PATH: process.env.PATH, REDIS_WRITER_AUTH: PASSWORD } });
+    const proc = client.spawn([process.execPath, tool, 'write', target.ip, '6379', prefix, path.join(workDir, prefix)],
+      { env: { PATH: process.env.PATH, REDIS_TOOL_AUTH: PASSWORD } });
     writers.set(prefix, proc);
   }
   async function stopWriter(prefix: string): Promise<void> {
@@ -161,20 +178,22 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
     await sleep(ms);
   }
 
-  /** Samples every second until `done()` or the bound; counts the samples with two masters. */
+  /**
+   * Watches the sampler's rounds (one a second) for up to `seconds`, or until `done()`:
+   * counts the rounds with two masters, and those where a master is empty while a pod holds data.
+   */
   async function sample(seconds: number, done: () => boolean = () => false): Promise<{ twoMasters: number; emptyMasters: number; samples: number }> {
+    const t0 = now();
+    while (now() - t0 < seconds * 1000 && !done()) await sleep(500);
+    const window = readRounds().filter(r => r.t >= t0);
     let twoMasters = 0;
     let emptyMasters = 0;
-    let samples = 0;
-    for (let i = 0; i < seconds; i++) {
-      const ms = masters();
-      samples++;
+    for (const r of window) {
+      const ms = mastersIn(r);
       if (ms.length > 1) twoMasters++;
-      if (ms.some(m => dbsize(m) === 0) && live().some(p => dbsize(p) > 0)) emptyMasters++;
-      if (done()) break;
-      await sleep(1000);
+      if (ms.some(m => at(r, m).dbsize === 0) && pods.some(p => (at(r, p).dbsize ?? 0) > 0)) emptyMasters++;
     }
-    return { twoMasters, emptyMasters, samples };
+    return { twoMasters, emptyMasters, samples: window.length };
   }
 
   beforeAll(async () => {
@@ -187,6 +206,8 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
     api = await ApiStandIn.start(cluster, { ca });
     client = cluster.addHost('client', []);
     pods = [0, 1, 2].map(o => cluster.pod('cache', o));
+    client.spawn([process.execPath, tool, 'sample', samplesFile, '1000', 'mymaster', '6379', '26379', ...pods.map(p => fqdn(p.ordinal))],
+      { env: { PATH: process.env.PATH, REDIS_TOOL_AUTH: PASSWORD } });
   });
 
   afterAll(async () => {
@@ -219,8 +240,9 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
     await pods[0].kill('SIGKILL');
     await stopWriter('w2');
     const m = await until('a promoted master named by both live Sentinels', () => {
-      const ms = masters();
-      return ms.length === 1 && ms[0] !== pods[0] && live().every(p => sentinelView(p) === fqdn(ms[0].ordinal)) ? ms[0] : undefined;
+      const r = latest(t0);
+      const ms = r ? mastersIn(r).filter(p => p !== pods[0]) : [];
+      return r && ms.length === 1 && live().every(p => at(r, p).sentinel === fqdn(ms[0].ordinal)) ? ms[0] : undefined;
     }, 30_000);
     const promoted = now() - t0;
     expect(lost(m, ['w2'])).toEqual([]);
@@ -237,14 +259,16 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
     expect(old.ip).not.toBe(oldIp);
     let joined = 0;
     const s = await sample(30, () => {
-      const i = info(old);
-      if (!joined && i.role === 'slave' && i.master_link_status === 'up' && i.master_host !== 'holding.invalid') joined = now() - t0;
+      const r = latest(t0);
+      const i = r ? at(r, old) : {};
+      if (!joined && i.role === 'slave' && i.link === 'up' && i.master_host !== 'holding.invalid') joined = r!.t - t0;
       return false;
     });
     expect(s.twoMasters).toBe(0);
     const m = await until('a healthy set', healthy, 60_000);
     expect(m).not.toBe(old);
     expect(info(old).master_host).toBe(fqdn(m.ordinal));
+    expect(s.samples).toBeGreaterThanOrEqual(25);
     expect(joined).toBeGreaterThan(0);
     results['3 old master on a new address'] = { joinedAsReplicaSeconds: secs(joined), twoMasterSamples: s.twoMasters, samples: s.samples };
   });
@@ -257,15 +281,20 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
     await m.delete('SIGKILL');
     m.deleteClaim('data');
     await m.create({ restart: true });
-    const s = await sample(90, () => healthy() !== undefined);
-    const m2 = await until('a healthy set', healthy, 60_000);
+    const s = await sample(90, () => healthy(t0) !== undefined);
+    const m2 = await until('a healthy set', () => healthy(t0), 60_000);
     expect(s.emptyMasters).toBe(0);
     expect(s.twoMasters).toBe(0);
     expect(lost(m2, ['w2', 'w4'])).toEqual([]);
     expect(lost(m, ['w2', 'w4'])).toEqual([]);
     results['4 master back with an empty volume'] = {
-      healthySeconds: secs(now() - t0), emptyMasterSamples: s.emptyMasters, twoMasterSamples: s.twoMasters,
-      emptiedPod: m.name, master: m2.name, acked: acked('w2').length + acked('w4').length, lost: 0,
+      healthySeconds: secs(now() - t0),
+      emptyMasterSamples: s.emptyMasters,
+      twoMasterSamples: s.twoMasters,
+      emptiedPod: m.name,
+      master: m2.name,
+      acked: acked('w2').length + acked('w4').length,
+      lost: 0,
     };
   });
 
@@ -277,8 +306,8 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
     const t0 = now();
     await Promise.all(pods.map(p => p.init()));
     for (const p of pods) p.start(undefined, { restart: true });
-    const s = await sample(90, () => healthy() !== undefined);
-    const m2 = await until('a healthy set', healthy, 60_000);
+    const s = await sample(90, () => healthy(t0) !== undefined);
+    const m2 = await until('a healthy set', () => healthy(t0), 60_000);
     expect(s.twoMasters).toBe(0);
     expect(lost(m2, ['w2', 'w4', 'w5'])).toEqual([]);
     await until(`<name>-primary to route to ${m2.name} only`, () => primaryEndpoints().join() === m2.name, 30_000);
@@ -288,16 +317,22 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
   test('6. the master Sentinel names is made a replica by hand: healed within 60 s', async () => {
     const m = await until('a healthy set', healthy, 60_000);
     const other = pods.find(p => p !== m)!;
+    const heals = () => pods.map(p => (p.logs('watchdog').match(/HEAL: Sentinel names this pod master but it reports role:slave/g) ?? []).length)
+      .reduce((a, b) => a + b, 0);
+    const healsBefore = heals();
     const t0 = now();
     expect(cli(m, 'redis', ['replicaof', fqdn(other.ordinal), '6379'])).toBe('OK');
-    const s = await sample(60, () => healthy() !== undefined && now() - t0 > 2000);
-    const m2 = await until('a healed set', healthy, 60_000);
+    const demoted = now();
+    const s = await sample(60, () => healthy(demoted) !== undefined);
+    const m2 = await until('a healed set', () => healthy(demoted), 60_000);
     expect(s.twoMasters).toBe(0);
     expect(lost(m2, ['w2', 'w4', 'w5'])).toEqual([]);
     await until(`<name>-primary to route to ${m2.name} only`, () => primaryEndpoints().join() === m2.name, 30_000);
     results['6 named master made a replica'] = {
-      healedSeconds: secs(now() - t0), twoMasterSamples: s.twoMasters, master: m2.name,
-      healer: pods.some(p => /HEAL: Sentinel names this pod master but it reports role:slave/.test(p.logs('watchdog'))) ? 'watchdog' : 'Sentinel',
+      healedSeconds: secs(now() - t0),
+      twoMasterSamples: s.twoMasters,
+      master: m2.name,
+      healer: heals() > healsBefore ? 'watchdog (REPLICAOF NO ONE)' : 'Sentinel (failover)',
     };
   });
 
@@ -316,6 +351,20 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
     const m = await until('a healthy set', healthy, 60_000);
     await until('the labels to settle', () => pods.every(p => p.labels[ROLE_LABEL] === (p === m ? 'master' : 'replica')), 30_000);
     expect(primaryEndpoints()).toEqual([m.name]);
+    // The synthesized Role, enforced by the stand-in: a pod outside resourceNames is refused,
+    // reading its own pod is allowed. (All pods share one ServiceAccount: any of them may
+    // patch any pod of the set; the scripts only ever patch their own.)
+    const curl = (method: string, podName: string) => pods[1].execAsync('labeler', ['sh', '-c', [
+      'sa=/var/run/secrets/kubernetes.io/serviceaccount;',
+      'printf \'header = "Authorization: Bearer %s"\\n\' "$(cat $sa/token)" |',
+      `curl --config - -sS -o /dev/null -w '%{http_code}' --max-time 10 --cacert $sa/ca.crt -X ${method}`,
+      '-H "Content-Type: application/merge-patch+json" --data \'{"metadata":{"labels":{"x":"y"}}}\'',
+      `https://kubernetes.default.svc/api/v1/namespaces/default/pods/${podName}`,
+    ].join(' ')], { timeoutMs: 15_000 });
+    for (const target of ['cache-3', 'web-0']) {
+      const r = await curl('PATCH', target);
+      expect({ target, code: r.stdout, stderr: r.stderr }).toEqual({ target, code: '403', stderr: '' });
+    }
     results['7 role label'] = { patches: reqs.length, callers: [...new Set(reqs.map(r => r.caller))].sort() };
   });
 });

@@ -90,6 +90,9 @@ describe('failover: RedisFailover.sentinel()', () => {
     const s = one(docs, 'Service', 'cache-sentinel').spec;
     expect(s.ports).toEqual([{ name: 'sentinel', port: 26379, protocol: 'TCP', targetPort: 26379 }]);
     expect(s.selector).toEqual({ 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/name': 'redis' });
+    // A Sentinel answers while its pod's Redis is syncing (not Ready): clients reach it anyway.
+    expect(s.publishNotReadyAddresses).toBe(true);
+    expect(one(docs, 'Service', 'cache-primary').spec.publishNotReadyAddresses).toBeUndefined();
     expect(redis.sentinelHost).toBe('cache-sentinel');
     expect(redis.sentinelPort).toBe(26379);
     expect(redis.masterName).toBe('mymaster');

@@ -11,6 +11,9 @@ root=../..
 tarballs=("$root"/dist/js/cdk8s-stateful@*.jsii.tgz)
 [ -f "${tarballs[0]}" ] || { echo "consumer: no dist/js/cdk8s-stateful@*.jsii.tgz: run npx projen package:js first" >&2; exit 1; }
 rm -rf node_modules dist
+# Removed afterwards: jsii-docgen (post-compile) takes any cdk8s-stateful/.jsii under the
+# repository for the library's own, so a stale unpacked copy would write a stale API.md.
+trap 'rm -rf node_modules' EXIT
 mkdir -p node_modules/cdk8s-stateful
 tar -xzf "${tarballs[0]}" --strip-components=1 -C node_modules/cdk8s-stateful
 "$root"/node_modules/.bin/tsc -p tsconfig.json

@@ -3,7 +3,7 @@
  * the sentinel, watchdog and labeler containers, the role label, RBAC and the Services.
  * Design and measurements: docs/design/redis-sentinel.md.
  */
-import { Duration, Size } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PetService } from '../core';
@@ -273,6 +273,9 @@ export function wireSentinel(scope: Construct, ctx: SentinelContext): SentinelWi
     subjects: [{ kind: 'ServiceAccount', name: serviceAccountName, namespace }],
   });
 
+  // Every running Sentinel, Ready or not: during a failover the replicas of the dead master
+  // are not Ready (their link is down), and that is when clients need a Sentinel most.
   const sentinelService = pet.addClientService('sentinel', { name: settings.serviceName, portNames: ['sentinel'] });
+  ApiObject.of(sentinelService).addJsonPatch(JsonPatch.add('/spec/publishNotReadyAddresses', true));
   return { sentinelService, serviceAccountName };
 }

@@ -32,6 +32,10 @@ const DEFAULT_RESOURCES: kplus.ContainerResources = {
 /**
  * Replicated Redis on a PetService: the first pod (ordinal 0) is the primary, every other
  * pod a replica of it through the primary's stable DNS name (`<name>-0.<headless service>`).
+ * With `failover: RedisFailover.sentinel()` the master is no longer pinned: a Sentinel runs
+ * beside every Redis, each pod's role is decided from the set at start, a watchdog heals
+ * what Sentinel alone does not, and `<name>-primary` follows the master through a role
+ * label (see `RedisFailover.sentinel`).
  *
  * With no props you get 3 pods of the official `redis` image running as uid 999 under Pod
  * Security Standards "restricted", a read-only root filesystem, AOF persistence on a

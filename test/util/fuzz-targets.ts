@@ -10,7 +10,8 @@ import { dnsLabel, FuzzTarget, junkEnum, junkNumber, junkString, opt, propsSpace
 import { Doc } from './k8s';
 import {
   ClaimRetentionPolicy, ClaimTemplateProps, Credentials, PetPort, PetService, PetServiceProps, PetUpdateStrategy, PodSpreading,
-  MySqlFlavor, RedisAppendFsync, RedisEvictionPolicy, RedisFailover, RedisSentinelOptions, RedisSnapshotRule, StaticVolumeSource, StaticVolumesOptions, StatefulMySql,
+  MySqlFlavor, RedisAppendFsync, RedisEvictionPolicy, RedisFailover, RedisSentinelOptions,
+  RedisSnapshotRule, StaticVolumeSource, StaticVolumesOptions, StatefulMySql,
   StatefulMySqlProps, StatefulProductProps, StatefulRedis, StatefulRedisProps, StatefulZooKeeper, StatefulZooKeeperProps, VolumeReclaimPolicy,
 } from '../../src';
 

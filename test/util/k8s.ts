@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { StatefulSet } from 'kubernetes-models/apps/v1';
+import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
@@ -26,6 +26,7 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'v1/ServiceAccount': ServiceAccount,
+  'apps/v1/Deployment': Deployment,
   'rbac.authorization.k8s.io/v1/Role': Role,
   'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
 };
@@ -40,6 +41,7 @@ const GVK_DEFINITION: Record<string, string> = {
   'policy/v1/PodDisruptionBudget': 'io.k8s.api.policy.v1.PodDisruptionBudget',
   'networking.k8s.io/v1/NetworkPolicy': 'io.k8s.api.networking.v1.NetworkPolicy',
   'v1/ServiceAccount': 'io.k8s.api.core.v1.ServiceAccount',
+  'apps/v1/Deployment': 'io.k8s.api.apps.v1.Deployment',
   'rbac.authorization.k8s.io/v1/Role': 'io.k8s.api.rbac.v1.Role',
   'rbac.authorization.k8s.io/v1/RoleBinding': 'io.k8s.api.rbac.v1.RoleBinding',
 };
@@ -200,15 +202,17 @@ export function crossReference(docs: Doc[]): void {
     }
   }
   const podLabelSets = sets.map(s => s.spec.template.metadata?.labels ?? {});
+  const runtimeLabels = new Set<string>(sets.flatMap(s => s.spec.template.spec.containers)
+    .flatMap((c: any) => c.env ?? []).filter((e: any) => e.name === 'RS_ROLE_LABEL').map((e: any) => e.value));
   for (const pdb of byKind(docs, 'PodDisruptionBudget')) {
     if (!podLabelSets.some(l => subset(pdb.spec.selector?.matchLabels, l))) problems.push(`PodDisruptionBudget ${pdb.metadata.name} selects no StatefulSet's pods`);
   }
   for (const svc of byKind(docs, 'Service')) {
     const sel = { ...svc.spec.selector };
-    // Labels the pods get at run time: the controller's pod name, and the role label
-    // StatefulRedis's labeler keeps current in Sentinel mode.
+    // Labels the pods get at run time: the controller's pod name, and a label a container
+    // of the pod sets on its own pod (StatefulRedis Sentinel mode: the labeler's RS_ROLE_LABEL).
     delete sel['statefulset.kubernetes.io/pod-name'];
-    delete sel['redis.cdk8s-stateful.io/role'];
+    for (const label of runtimeLabels) delete sel[label];
     if (!podLabelSets.some(l => subset(sel, l))) problems.push(`Service ${svc.metadata.name} selects no StatefulSet's pods`);
     const podName = svc.spec.selector?.['statefulset.kubernetes.io/pod-name'];
     if (podName) {
