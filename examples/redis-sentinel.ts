@@ -14,7 +14,7 @@
  * Create the password Secret before or after applying:
  * `kubectl create secret generic cache-auth --from-literal=password=$(openssl rand -hex 24)`.
  */
-import { App, Chart, Duration } from 'cdk8s';
+import { ApiObject, App, Chart, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { RedisFailover, StatefulRedis } from '../src';
 
@@ -29,15 +29,22 @@ export function build(app: App): Chart {
     }),
   });
   const password = kplus.EnvValue.fromSecretValue({ secret: cache.passwordSecret!, key: cache.passwordSecretKey! });
+  // The clients meet Pod Security Standards "restricted" too: a numeric non-root uid, no
+  // capabilities and the RuntimeDefault seccomp profile (cdk8s-plus-27 has fields for neither
+  // `drop: [ALL]` nor seccomp, hence the patches).
+  const securityContext: kplus.ContainerSecurityContextProps = { user: 1000 };
+  const restricted = (d: kplus.Deployment) => ApiObject.of(d).addJsonPatch(
+    JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+    JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }));
 
   // A Sentinel-aware client (ioredis `sentinels`, redis-py `Sentinel`, go-redis `FailoverClient`…).
-  new kplus.Deployment(chart, 'web', {
+  const web = new kplus.Deployment(chart, 'web', {
     metadata: { name: 'web' },
     replicas: 2,
     containers: [{
       image: 'registry.example.com/shop/web:1.0',
       portNumber: 8080,
-      securityContext: { user: 1000 },
+      securityContext,
       envVariables: {
         REDIS_SENTINEL_ADDR: kplus.EnvValue.fromValue(`${cache.sentinelHost}:${cache.sentinelPort}`),
         REDIS_MASTER_NAME: kplus.EnvValue.fromValue(cache.masterName!),
@@ -47,18 +54,20 @@ export function build(app: App): Chart {
   });
 
   // A plain client: the write Service follows the master through the role label.
-  new kplus.Deployment(chart, 'worker', {
+  const worker = new kplus.Deployment(chart, 'worker', {
     metadata: { name: 'worker' },
     replicas: 1,
     containers: [{
       image: 'registry.example.com/shop/web:1.0',
-      securityContext: { user: 1000 },
+      securityContext,
       envVariables: {
         REDIS_ADDR: kplus.EnvValue.fromValue(`${cache.primaryHost}:${cache.port}`),
         REDIS_PASSWORD: password,
       },
     }],
   });
+  restricted(web);
+  restricted(worker);
   return chart;
 }
 

@@ -318,9 +318,9 @@ const SA = '/var/run/secrets/kubernetes.io/serviceaccount';
     expect(api.requests().map(r => r.status)).toEqual([200, 200, 200, 401, 401, 403, 404, 415, 405, 401, 200]);
   });
 
-  test('API stand-in: the prototype label-updater.sh (curl --config -, token re-read, CA from the projected volume) sets the role label', async () => {
+  test('API stand-in: StatefulRedis\'s shipped sentinel-labeler.sh (curl --config -, token re-read, CA from the projected volume) sets the role label', async () => {
     const pod = cluster.pod('kt', 1);
-    const script = path.join(__dirname, '..', 'docs', 'design', 'sentinel-prototype', 'label-updater.sh');
+    const script = path.join(__dirname, '..', 'src', 'redis', 'scripts', 'sentinel-labeler.sh');
     const before = api.requests().length;
     const r = await pod.execAsync('idle', ['sh', '-c', 'echo master > /tmp/role && exec sh "$0"', script], {
       env: { RS_POD: 'kt-1', RS_ROLE_FILE: '/tmp/role', RS_ROLE_LABEL: 'kt.example/role', RS_LABEL_ROUNDS: '1' },

@@ -5,7 +5,8 @@
  * stand-in (test/util/kubelet.ts) from the synthesized manifest, unmodified: every pod has
  * its own address and host name, its four containers (redis, sentinel, watchdog, labeler)
  * run the synthesized commands with the kubelet's environment (Service links forced on,
- * plus Services named `redis` and `sentinel`), the probes are the synthesized ones, and the
+ * plus Services named `redis` and `sentinel`; pod 2 with busybox applets first in PATH, as
+ * in a `redis:*-alpine` image), the probes are the synthesized ones, and the
  * labeler's requests go to an HTTPS stand-in of the Kubernetes pods API that authorizes
  * them with the synthesized Role (test/util/api-stand-in.ts).
  *
@@ -18,7 +19,7 @@
  * The measured numbers are printed at the end and written to
  * $SENTINEL_RESULTS (default: <tmp>/cdk8s-stateful-sentinel-results.json).
  */
-import { ChildProcess } from 'child_process';
+import { ChildProcess, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -26,7 +27,7 @@ import { Duration, Testing } from 'cdk8s';
 import { Credentials, RedisFailover, StatefulRedis } from '../src';
 import { ApiStandIn, ApiCa } from './util/api-stand-in';
 import { Doc, hasCommand } from './util/k8s';
-import { FakeCluster, FakeHost, FakePod, kubeletMissing } from './util/kubelet';
+import { FakeCluster, FakeHost, FakePod, IMAGE_PATH, kubeletMissing } from './util/kubelet';
 
 // Printable, no space, quote or backslash (Sentinel mode's documented alphabet), with shell metacharacters.
 const PASSWORD = 'S3nt1nel-$HOME-`id`-#x;|&*?';
@@ -35,6 +36,7 @@ const MISSING = [
   ...(hasCommand('redis-server') && hasCommand('redis-cli') ? [] : ['redis-server/redis-cli (apt-get install -y redis-server)']),
   ...(hasCommand('curl') ? [] : ['curl (apt-get install -y curl)']),
   ...(hasCommand('openssl') ? [] : ['openssl (apt-get install -y openssl)']),
+  ...(hasCommand('busybox') ? [] : ['busybox (apt-get install -y busybox)']),
   ...kubeletMissing(),
 ];
 if (MISSING.length && process.env.CI) {
@@ -67,6 +69,12 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
   let kubelet = true;
   let kubeletLoop: Promise<void> | undefined;
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-suite-'));
+  // Pod 2's userland: the busybox applets the scripts use, first in PATH (an alpine image's
+  // shell, awk, sed, sort, timeout…); redis-server, redis-cli and curl stay the real ones.
+  // Not under /tmp: a container's /tmp is its own.
+  const busyboxBin = fs.mkdtempSync(path.join(fs.existsSync('/var/tmp') ? '/var/tmp' : os.tmpdir(), 'sentinel-busybox-'));
+  const APPLETS = ['sh', 'awk', 'sed', 'sort', 'cut', 'head', 'tail', 'tr', 'cat', 'date', 'sleep', 'timeout', 'grep', 'mv', 'rm', 'printf', 'od',
+    'wc', 'dirname', 'uname', 'seq', 'env', 'test', '[', 'echo', 'expr', 'basename', 'nslookup', 'chmod', 'touch'];
 
   // ---- the cluster's view ----------------------------------------------------------------
   const cli = (pod: FakePod, container: string, args: string[]) => {
@@ -198,7 +206,11 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
 
   beforeAll(async () => {
     ca = ApiStandIn.makeCa();
+    const busybox = execFileSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).trim();
+    for (const a of APPLETS) fs.symlinkSync(busybox, path.join(busyboxBin, a));
+    fs.chmodSync(busyboxBin, 0o755);
     cluster = new FakeCluster(docs, {
+      imageEnvFor: p => (p.ordinal === 2 ? { PATH: `${busyboxBin}:${IMAGE_PATH}` } : undefined),
       forceServiceLinks: true,
       extraServices: [{ name: 'redis', port: 6379 }, { name: 'sentinel', port: 26379 }],
       configMaps: { 'kube-root-ca.crt': { 'ca.crt': ca.caPem } },
@@ -220,6 +232,7 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
     await api?.stop();
     await cluster?.destroy();
     fs.rmSync(workDir, { recursive: true, force: true });
+    fs.rmSync(busyboxBin, { recursive: true, force: true });
   });
 
   test('1. three pods started in parallel: one master (ordinal 0), two replicas, every Sentinel names it, the role label follows', async () => {
@@ -231,6 +244,9 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
     expect(m.name).toBe('cache-0');
     await until('<name>-primary to route to cache-0 only', () => primaryEndpoints().join() === 'cache-0', 30_000);
     expect(pods.map(p => p.labels[ROLE_LABEL])).toEqual(['master', 'replica', 'replica']);
+    // Pod 2 really ran on the busybox userland.
+    expect(pods[2].exec('watchdog', ['sh', '-c', 'command -v sh awk sort timeout']).stdout.split('\n').filter(Boolean)
+      .every(l => l.startsWith(busyboxBin))).toBe(true);
     results['1 parallel start'] = { convergedSeconds: secs(now() - t0), master: m.name };
   });
 

@@ -3,10 +3,14 @@
  * The behaviour of the pods (real redis-server/redis-sentinel processes) is proven in
  * test/redis-sentinel-server.test.ts.
  */
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Credentials, RedisFailover, StatefulRedis, StatefulRedisProps } from '../src';
-import { byKind, crossReference, Doc, one, validateManifests } from './util/k8s';
+import { byKind, crossReference, Doc, hasCommand, one, validateManifests } from './util/k8s';
 import { assertPss } from './util/pss';
 
 function synth(props: StatefulRedisProps = {}, chartProps: { namespace?: string } = {}): { redis: StatefulRedis; docs: Doc[] } {
@@ -256,5 +260,53 @@ describe('Sentinel failover: errors name StatefulRedis and the prop', () => {
   test('user credentials work (Credentials.fromSecretName)', () => {
     const { docs } = sentinel({ credentials: Credentials.fromSecretName('shop-redis', 'pw') });
     expect(envOf(container(docs, 'sentinel')).REDISCLI_AUTH).toEqual({ secretKeyRef: { key: 'pw', name: 'shop-redis' } });
+  });
+});
+
+// The watchdog and the labeler are shell loops and PID 1 of their containers: PID 1 gets no
+// signal it has no handler for, so without a trap SIGTERM would hold every pod deletion for
+// the whole termination grace period. Run each as PID 1 of a new PID namespace, as a
+// container runtime does, and send SIGTERM from outside.
+const canUnshare = process.getuid?.() === 0 && hasCommand('unshare') && hasCommand('pgrep');
+(canUnshare ? describe : describe.skip)('the loops stop on SIGTERM as PID 1 of their container', () => {
+  const { docs } = sentinel();
+  const scripts = one(docs, 'ConfigMap', 'cache-scripts').data;
+  test.each(['sentinel-watchdog.sh', 'sentinel-labeler.sh'])('%s', async (file) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-pid1-'));
+    for (const [k, v] of Object.entries(scripts)) fs.writeFileSync(path.join(dir, k), v as string);
+    fs.writeFileSync(path.join(dir, 'role'), 'master\n');
+    const env = {
+      PATH: process.env.PATH,
+      RS_SCRIPTS: dir,
+      RS_POD: 'cache-0',
+      RS_NAMESPACE: 'default',
+      RS_SET: 'cache',
+      RS_DOMAIN: 'cache.default.svc.cluster.local',
+      RS_SENTINEL_DIR: dir,
+      RS_ROLE_DIR: dir,
+      REDISCLI_AUTH: 'pw',
+      RS_REDIS_TCP: '1',
+      RS_SENTINEL_TCP: '2',
+      RS_CLI_TIMEOUT: '1',
+      RS_API_URL: 'http://127.0.0.1:9',
+      RS_ROLE_FILE: path.join(dir, 'role'),
+    };
+    const p = spawn('unshare', ['--pid', '--fork', '--kill-child', 'dash', path.join(dir, file)], { env, stdio: 'ignore' });
+    try {
+      let child = '';
+      for (let i = 0; i < 50 && !child; i++) {
+        await new Promise(r => setTimeout(r, 100));
+        child = spawnSync('pgrep', ['-P', String(p.pid)], { encoding: 'utf8' }).stdout.trim();
+      }
+      expect(child).toMatch(/^\d+$/);
+      await new Promise(r => setTimeout(r, 1500));
+      const exited = new Promise<number | null>(resolve => p.once('exit', code => resolve(code)));
+      process.kill(Number(child), 'SIGTERM');
+      const code = await Promise.race([exited, new Promise<string>(r => setTimeout(() => r('still running after 8 s'), 8000))]);
+      expect(code).toBe(0);
+    } finally {
+      p.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

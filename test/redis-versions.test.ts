@@ -10,7 +10,7 @@
  * rendering is also loaded by the real redis-server we have (7.0) in the kubelet sandbox.
  */
 import { Testing } from 'cdk8s';
-import { Credentials, StatefulRedis, StatefulRedisProps } from '../src';
+import { Credentials, RedisFailover, StatefulRedis, StatefulRedisProps } from '../src';
 import { Doc, hasCommand, one } from './util/k8s';
 import { FakeCluster, kubeletMissing } from './util/kubelet';
 
@@ -36,6 +36,11 @@ const FIRST_VERSION: Record<string, [number, number]> = {
   'shutdown-on-sigterm': [7, 0],
   'unixsocket': [2, 2],
   'unixsocketperm': [2, 4],
+  // Sentinel mode (holding.conf, redis-conf.sh): the replica-* names are Redis 5.0's.
+  'replica-announce-ip': [5, 0],
+  'replica-announce-port': [5, 0],
+  'min-replicas-to-write': [5, 0],
+  'min-replicas-max-lag': [5, 0],
 };
 /** Syntax newer than its directive (Redis 7.0). */
 const SYNTAX_7: Array<[string, RegExp]> = [
@@ -70,7 +75,7 @@ function renderedLines(docs: Doc[]): string[] {
   const scripts = one(docs, 'ConfigMap', 'cache-scripts').data as Record<string, string>;
   const lines = Object.values(config).flatMap(t => t.split('\n'));
   // printf/echo lines of the init and seed steps that write configuration directives.
-  for (const script of [scripts['redis-conf.sh'], scripts['redis-seed.sh']]) {
+  for (const script of [scripts['redis-conf.sh'], scripts['redis-seed.sh']].filter(x => x !== undefined)) {
     for (const m of script.matchAll(/^\s*(?:printf '|echo ")([a-z][a-z-]+) ([^\\'"]*)/gm)) lines.push(`${m[1]} ${m[2]}`);
   }
   return lines.map(l => l.trim()).filter(l => l && !l.startsWith('#'));
@@ -132,7 +137,8 @@ describe('the version is read from the image tag', () => {
 
 describe('per-version directive table: no rendered config uses a directive newer than its version', () => {
   test.each(IMAGES)('%s (%s)', (image, _described, version) => {
-    for (const props of [{}, { rdbSnapshots: [] }, { auth: false }] as StatefulRedisProps[]) {
+    const sentinel = older(version, [6, 2]) ? [] : [{ failover: RedisFailover.sentinel() }];
+    for (const props of [{}, { rdbSnapshots: [] }, { auth: false }, ...sentinel] as StatefulRedisProps[]) {
       const lines = renderedLines(synth({ image, ...props }).docs);
       expect(lines.length).toBeGreaterThan(10);
       for (const line of lines) {

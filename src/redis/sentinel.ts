@@ -210,26 +210,18 @@ export function wireSentinel(scope: Construct, ctx: SentinelContext): SentinelWi
   ctx.init.env.addVariable('REDIS_ANNOUNCE_HOST', kplus.EnvValue.fromValue(`$(RS_POD).${pet.serviceName}.${pet.namespace ?? '$(RS_NAMESPACE)'}.svc.${pet.clusterDomain}`));
   ctx.init.env.addVariable('REDIS_ANNOUNCE_TCP', kplus.EnvValue.fromValue(String(ctx.redisPort)));
 
-  const sentinel = withEnv(pet.addSidecar({
-    name: 'sentinel',
-    image: ctx.image,
-    imagePullPolicy: ctx.imagePullPolicy,
-    command: ['sh', PetService.scriptPath('sentinel-start.sh')],
-    resources: SMALL,
-    readiness: kplus.Probe.fromCommand(['sh', PetService.scriptPath('sentinel-probe.sh'), 'sentinel'], {
-      initialDelaySeconds: Duration.seconds(2), periodSeconds: Duration.seconds(5), timeoutSeconds: Duration.seconds(5), failureThreshold: 3,
-    }),
+  // A container of the data server's image running one shipped script with the shared environment.
+  const scriptSidecar = (name: string, script: string, readiness?: kplus.Probe) => withEnv(pet.addSidecar({
+    name, image: ctx.image, imagePullPolicy: ctx.imagePullPolicy, command: ['sh', PetService.scriptPath(script)], resources: SMALL, readiness,
   }));
+  const sentinel = scriptSidecar('sentinel', 'sentinel-start.sh',
+    kplus.Probe.fromCommand(['sh', PetService.scriptPath('sentinel-probe.sh'), 'sentinel'], {
+      initialDelaySeconds: Duration.seconds(2), periodSeconds: Duration.seconds(5), timeoutSeconds: Duration.seconds(5), failureThreshold: 3,
+    }));
   pet.mountClaim(sentinel, ctx.dataClaim, ctx.dataDir);
 
   const roleDir = kplus.Volume.fromEmptyDir(scope, 'RoleDir', 'role', { sizeLimit: Size.mebibytes(1) });
-  const watchdog = withEnv(pet.addSidecar({
-    name: 'watchdog',
-    image: ctx.image,
-    imagePullPolicy: ctx.imagePullPolicy,
-    command: ['sh', PetService.scriptPath('sentinel-watchdog.sh')],
-    resources: SMALL,
-  }));
+  const watchdog = scriptSidecar('watchdog', 'sentinel-watchdog.sh');
   watchdog.env.addVariable('RS_ROLE_DIR', kplus.EnvValue.fromValue(ROLE_DIR));
   pet.mountClaim(watchdog, ctx.dataClaim, ctx.dataDir, { readOnly: true });
   watchdog.mount(ROLE_DIR, roleDir);

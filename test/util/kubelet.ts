@@ -58,6 +58,11 @@ export interface ClusterOptions {
   readonly forceServiceLinks?: boolean;
   /** Environment variables every image sets (PATH and so on). @default { PATH: IMAGE_PATH } */
   readonly imageEnv?: Record<string, string>;
+  /**
+   * The image environment of one pod, where it differs from `imageEnv` (e.g. a PATH with
+   * busybox applets first, as in an alpine image); undefined keeps `imageEnv`.
+   */
+  readonly imageEnvFor?: (pod: FakePod) => Record<string, string> | undefined;
   /** ConfigMaps that exist in the cluster but not in the manifest (name → key → value), e.g. `kube-root-ca.crt`. */
   readonly configMaps?: Record<string, Record<string, string>>;
   /**
@@ -532,7 +537,8 @@ export class FakePod {
   /** The environment the kubelet gives container `name` (Service links, envFrom, env, HOSTNAME). */
   public env(name: string): Record<string, string> {
     const c = this.container(name);
-    const env: Record<string, string> = { ...(this.cluster.options.imageEnv ?? { PATH: IMAGE_PATH }), HOSTNAME: this.name };
+    const image = this.cluster.options.imageEnvFor?.(this) ?? this.cluster.options.imageEnv ?? { PATH: IMAGE_PATH };
+    const env: Record<string, string> = { ...image, HOSTNAME: this.name };
     const links = this.spec.enableServiceLinks !== false || !!this.cluster.options.forceServiceLinks;
     for (const svc of this.cluster.clusterIpServices(this.namespace)) {
       if (links || (svc.name === 'kubernetes')) Object.assign(env, serviceLinkEnv(svc.name, svc.ip, svc.ports));

@@ -45,6 +45,9 @@ patch() {
   log "PATCH answered HTTP $code"; return 1
 }
 
+# PID 1 of its container ignores SIGTERM unless it traps it: stop at once (after the current
+# command) instead of holding the pod for the whole termination grace period.
+trap 'exit 0' TERM INT
 last=""; since=0; n=0
 while [ "$rounds" -eq 0 ] || [ "$n" -lt "$rounds" ]; do
   n=$((n + 1))

@@ -23,6 +23,9 @@ here=${RS_SCRIPTS:-$(dirname "$0")}
 interval=${RS_WATCH_INTERVAL:-2}
 rounds=${RS_WATCH_ROUNDS:-0}
 heal_after=${RS_HEAL_AFTER:-$(( ${RS_DOWN_AFTER_MS:-5000} / 1000 + 5 ))}
+# PID 1 of its container ignores SIGTERM unless it traps it: stop at once (after the current
+# command) instead of holding the pod for the whole termination grace period.
+trap 'exit 0' TERM INT
 bad_sentinel=0; bad_master=0; bad_follow=0; last_role=""
 
 publish() {
