@@ -86,13 +86,13 @@ export interface RedisSentinelOptions {
 }
 
 /**
- * How StatefulRedis keeps a master when pods fail: `RedisFailover.none()` (ordinal 0 is
- * the primary, nothing fails over) or `RedisFailover.sentinel()` (automatic failover).
+ * How StatefulRedis keeps a master when pods fail: `RedisFailover.none()` (the first pod
+ * is the primary, nothing fails over) or `RedisFailover.sentinel()` (automatic failover).
  */
 export class RedisFailover {
   /**
-   * No automatic failover: the first pod (ordinal 0) is always the primary and every
-   * other pod its replica. Writes stop while the primary pod is down.
+   * No automatic failover: the first pod (ordinal 0, or `ordinalsStart`) is always the
+   * primary and every other pod its replica. Writes stop while the primary pod is down.
    */
   public static none(): RedisFailover {
     return new RedisFailover('none');

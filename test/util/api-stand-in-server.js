@@ -44,6 +44,7 @@ const server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFile
       contentType: req.headers['content-type'] || '',
       authorization: req.headers.authorization || '',
       body: Buffer.concat(chunks).toString('utf8'),
+      remote: (req.socket.remoteAddress || '').replace(/^::ffff:/, ''),
     }) + '\n');
   });
 });

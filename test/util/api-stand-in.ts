@@ -54,6 +54,10 @@ export interface ApiRequest {
   readonly status: number;
   /** The pod the token belongs to, if any. */
   readonly caller?: string;
+  /** The address the request came from. */
+  readonly remote: string;
+  /** The name of the pod that had that address when the request came, if any. */
+  readonly remotePod?: string;
 }
 
 export interface ApiStandInOptions {
@@ -132,6 +136,8 @@ export class ApiStandIn {
           body: msg.body,
           status,
           caller,
+          remote: msg.remote ?? '',
+          remotePod: this.cluster.allPods().find(p => p.exists && p.ip === msg.remote)?.name,
         });
         proc.stdin!.write(`${JSON.stringify({ id: msg.id, status, body })}\n`);
       });

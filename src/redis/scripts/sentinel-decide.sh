@@ -1,9 +1,10 @@
 #!/bin/sh
 # StatefulRedis Sentinel mode (cdk8s-stateful): the start-up role decision, run by the
-# watchdog container while the local Redis is in the HOLDING state. The role comes from the set, never from the ordinal alone:
-#  1. Ask the local Sentinel (or, if it is not up, the master it last recorded) and every
-#     peer's Sentinel which master they monitor. The answer with the highest config-epoch
-#     wins (then the most Sentinels, then the lowest ordinal).
+# watchdog container while the local Redis is in the HOLDING state. The role comes from
+# the set, never from the ordinal alone:
+#  1. Ask the local Sentinel (or, if it is not up or monitors nothing, the master it last
+#     recorded) and every peer's Sentinel which master they monitor. The answer with the
+#     highest config-epoch wins (then the most Sentinels, then the lowest ordinal).
 #  2. Named master is another pod  -> REPLICAOF it (an old master returning is a replica).
 #     Named master is this pod      -> master again only if a majority of Sentinels name
 #     it AND it holds data or every peer answered with an empty data set; if it is empty
@@ -11,9 +12,11 @@
 #     fail over (an empty pod never becomes master over data).
 #  3. Nobody names a master: a peer Redis already acting as master is followed; otherwise,
 #     only once EVERY peer's Sentinel answered "no master" and every peer's Redis told its
-#     DBSIZE, the bootstrap master is the lowest ordinal holding data, or the first when
+#     key count, the bootstrap master is the pod holding the most recent data (highest
+#     replication offset, then most keys, then lowest ordinal), or the first ordinal when
 #     nobody holds data (a brand-new set). Everybody else waits.
-# Bounded: RS_DECIDE_TRIES rounds, 1 s apart; exit 1 (the kubelet restarts) when undecided.
+# While any Sentinel is failing over, it waits for the failover to end.
+# Bounded: RS_DECIDE_TRIES rounds, 1 s apart; exit 1 when undecided (the watchdog runs it again).
 # Prints the decided role (master|replica) on stdout.
 set -u
 # shellcheck source=sentinel-lib.sh disable=SC1091
@@ -48,7 +51,11 @@ while [ "$n" -lt "$tries" ]; do
   [ "$n" -gt 1 ] && sleep 1
   if ! me=$(rs_redis_info 127.0.0.1); then log "local Redis not answering yet"; continue; fi
   my_dbsize=${me##* }
+  my_offset=$(printf '%s' "$me" | cut -d' ' -f4)
   rs_collect
+  if [ "$RS_FAILOVER_RUNNING" = 1 ]; then
+    log "a Sentinel is failing over: waiting for it to finish"; continue
+  fi
   best_host=""; best_epoch=""; best_support=0
   if [ -n "$RS_BEST" ]; then
     best_host=$(printf '%s' "$RS_BEST" | cut -d' ' -f1)
@@ -98,7 +105,9 @@ while [ "$n" -lt "$tries" ]; do
     log "no master known; $RS_SENT_EMPTY/$RS_REPLICAS Sentinels and $RS_REDIS_ANSWERED/$peers peers answered: waiting"
     continue
   fi
-  cand=$(printf '%s\n%s yes x x x x %s\n' "$RS_PEERS" "$RS_ORDINAL" "$my_dbsize" | awk '$2=="yes" && $7>0 {print $1}' | sort -n | head -n 1)
+  # the pod with the most recent data: highest replication offset, then most keys, then lowest ordinal
+  cand=$(printf '%s\n%s yes x x x %s %s\n' "$RS_PEERS" "$RS_ORDINAL" "$my_offset" "$my_dbsize" |
+    awk '$2=="yes" && $7>0 {print $6, $7, $1}' | sort -k1,1nr -k2,2nr -k3,3n | awk 'NF==3 {print $3; exit}')
   cand=${cand:-$RS_FIRST}
   if [ "$cand" = "$RS_ORDINAL" ]; then
     log "no master anywhere, every peer answered: bootstrap master (ordinal $RS_ORDINAL, dbsize $my_dbsize)"

@@ -3,7 +3,7 @@
 # with sh and curl, e.g. curlimages/curl). It keeps this pod's role label equal to the
 # role the watchdog publishes in $RS_ROLE_FILE, by a JSON merge
 # patch of the pod through the Kubernetes API, so the <name>-primary Service (selector
-# role=master) follows the master. Needs only get/patch on its own pod (Role with
+# role=master) follows the master. Needs only patch on the pods of its set (a Role with
 # resourceNames). The token is re-read for every request (projected tokens rotate) and is
 # given to curl on stdin (--config -), never on a command line.
 # Env: RS_POD, RS_NAMESPACE (default: the service-account namespace file), RS_API_URL

@@ -75,7 +75,10 @@ rs_cli() {
   _out=$(timeout "$RS_CLI_TIMEOUT" "$RS_CLI" -h "$_h" -p "$_p" "$@" 2>/dev/null)
   _st=$?
   [ "$_st" -eq 0 ] || return 1
-  case $_out in ERR* | NOAUTH* | WRONGPASS* | LOADING* | MASTERDOWN* | NOPERM* | "Error:"* | "Could not connect"*) return 1 ;; esac
+  case $_out in
+    ERR* | NOAUTH* | WRONGPASS* | LOADING* | MASTERDOWN* | NOPERM* | NOGOODSLAVE* | INPROG* | IDONTKNOW* | BUSY* | READONLY* | \
+      NOREPLICAS* | MISCONF* | "Error:"* | "Could not connect"*) return 1 ;;
+  esac
   printf '%s\n' "$_out" | tr -d '\r'
 }
 
@@ -84,6 +87,9 @@ rs_field() { sed -n "s/^$1://p" | head -n 1; }
 
 # rs_sentinel_view HOST : prints "host epoch flags" of the master that HOST's Sentinel
 # monitors; status 1 when that Sentinel does not answer, 2 when it answers but monitors nothing.
+# The host is GET-MASTER-ADDR-BY-NAME's: while a failover reconfigures the replicas, the
+# leading Sentinel already answers the promoted replica there (SENTINEL MASTER's `ip` still
+# names the old master). A failover in progress shows in the leader's flags.
 rs_sentinel_view() {
   if ! _v=$(rs_cli "$1" "$RS_SENTINEL_TCP" SENTINEL MASTER "$RS_MASTER_NAME"); then
     _pong=$(rs_cli "$1" "$RS_SENTINEL_TCP" PING) || return 1
@@ -91,17 +97,20 @@ rs_sentinel_view() {
     return 1
   fi
   [ -n "$_v" ] || return 1
-  _vh=$(printf '%s\n' "$_v" | sed -n '/^ip$/{n;p;q;}')
   _ve=$(printf '%s\n' "$_v" | sed -n '/^config-epoch$/{n;p;q;}')
   _vf=$(printf '%s\n' "$_v" | sed -n '/^flags$/{n;p;q;}')
+  _vh=$(rs_cli "$1" "$RS_SENTINEL_TCP" SENTINEL GET-MASTER-ADDR-BY-NAME "$RS_MASTER_NAME" | head -n 1) || return 1
   [ -n "$_vh" ] || return 1
   printf '%s %s %s\n' "$_vh" "${_ve:-0}" "${_vf:-?}"
 }
 
-# rs_redis_info HOST : "role master_host link offset dbsize" of a Redis, status 1 when unknown
+# rs_redis_info HOST : "role master_host link offset keys" of a Redis (keys: in every
+# database, from INFO keyspace), status 1 when unknown (no answer, or still loading: a
+# partial key count would look like less data than there is).
 rs_redis_info() {
-  _i=$(rs_cli "$1" "$RS_REDIS_TCP" INFO replication) || return 1
-  _k=$(rs_cli "$1" "$RS_REDIS_TCP" DBSIZE) || return 1
+  _i=$(rs_cli "$1" "$RS_REDIS_TCP" INFO) || return 1
+  [ "$(printf '%s\n' "$_i" | rs_field loading)" = 0 ] || return 1
+  _k=$(printf '%s\n' "$_i" | sed -n 's/^db[0-9]*:keys=\([0-9]*\),.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
   case $_k in '' | *[!0-9]*) return 1 ;; esac
   _role=$(printf '%s\n' "$_i" | rs_field role)
   [ -n "$_role" ] || return 1
@@ -134,18 +143,23 @@ rs_sentinel_point() {
 }
 
 # rs_collect : fills RS_VIEWS ("src host epoch" lines), RS_PEERS ("ordinal answered role
-# master_host link offset dbsize" lines) and counts. Never fails; unknowns are recorded.
+# master_host link offset keys" lines), the counts, and RS_FAILOVER_RUNNING (1 when a
+# Sentinel that answered is failing over). Never fails; unknowns are recorded. When the
+# local Sentinel monitors nothing (or does not answer), the master it recorded last
+# ($RS_SENTINEL_DIR/last-master, kept by sentinel-start.sh) still counts as its view.
+# shellcheck disable=SC2034 # RS_* results are read by the scripts that source this file
 rs_collect() {
-  RS_VIEWS=""; RS_PEERS=""; RS_SENT_ANSWERED=0; RS_SENT_EMPTY=0; RS_REDIS_ANSWERED=0
+  RS_VIEWS=""; RS_PEERS=""; RS_SENT_ANSWERED=0; RS_SENT_EMPTY=0; RS_REDIS_ANSWERED=0; RS_FAILOVER_RUNNING=0
   if _lv=$(rs_sentinel_view 127.0.0.1); then
     RS_VIEWS="local $(printf '%s' "$_lv" | cut -d' ' -f1-2)"; RS_SENT_ANSWERED=1
+    case ${_lv##* } in *failover*) RS_FAILOVER_RUNNING=1 ;; esac
   else
     _lst=$?
     if [ "$_lst" -eq 2 ]; then RS_SENT_ANSWERED=1; RS_SENT_EMPTY=1; fi
     _lf="$RS_SENTINEL_DIR/last-master"
-    if [ "$_lst" -ne 2 ] && [ -s "$_lf" ]; then
-      RS_VIEWS="file $(head -n 1 "$_lf")"
-    fi
+    _lm=""
+    [ -s "$_lf" ] && _lm=$(awk 'NF == 2 && $2 ~ /^[0-9]+$/ { print $1, $2; exit }' "$_lf")
+    [ -n "$_lm" ] && RS_VIEWS="file $_lm"
   fi
   _i=$RS_FIRST
   while [ "$_i" -le "$RS_LAST" ]; do
@@ -155,6 +169,7 @@ rs_collect() {
         RS_VIEWS="$RS_VIEWS
 $_i $(printf '%s' "$_pv" | cut -d' ' -f1-2)"
         RS_SENT_ANSWERED=$((RS_SENT_ANSWERED + 1))
+        case ${_pv##* } in *failover*) RS_FAILOVER_RUNNING=1 ;; esac
       else
         [ $? -eq 2 ] && { RS_SENT_ANSWERED=$((RS_SENT_ANSWERED + 1)); RS_SENT_EMPTY=$((RS_SENT_EMPTY + 1)); }
       fi

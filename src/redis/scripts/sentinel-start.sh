@@ -5,8 +5,9 @@
 # monitored master and the epochs) from the previous file, so a restarted Sentinel still
 # knows the latest configuration it saw; then execs the server in Sentinel mode
 # ($RS_SERVER <conf> --sentinel: the same binary and image as the data server).
-# A master whose name does not resolve now is not written (Sentinel refuses to load
-# it); the watchdog re-adds the monitor at run time. Inputs: sentinel-lib.sh, plus
+# A master whose name still does not resolve after RS_RESOLVE_WAIT seconds (default 30)
+# is not written (Sentinel refuses to load it); it stays in $RS_SENTINEL_DIR/last-master,
+# and the watchdog re-adds the monitor at run time. Inputs: sentinel-lib.sh, plus
 #   RS_SERVER  redis-server | valkey-server
 #   RS_QUORUM, RS_DOWN_AFTER_MS, RS_FAILOVER_TIMEOUT_MS  Sentinel's settings
 set -u
@@ -31,17 +32,28 @@ if [ -f "$conf" ]; then
   curepoch=$(printf '%s\n' "$old" | awk '$1=="sentinel" && $2=="current-epoch" {print $3; exit}')
 fi
 mhost=$(printf '%s' "$mhost" | tr -d '"')
-# A monitored master from an earlier run must be one of ours and must resolve now.
+# A monitored master from an earlier run must be one of ours.
+if [ -n "$mhost" ] && [ -z "$(rs_ordinal_of "$mhost")" ]; then
+  log "ignoring monitored master $mhost: not a member of $RS_SET"; mhost=""
+fi
+# The last master this Sentinel knew, with its epoch, even if it does not resolve now: the
+# watchdog counts it as this Sentinel's view while the Sentinel monitors nothing.
 if [ -n "$mhost" ]; then
-  if [ -z "$(rs_ordinal_of "$mhost")" ]; then
-    log "ignoring monitored master $mhost: not a member of $RS_SET"; mhost=""
-  elif command -v getent >/dev/null 2>&1 && ! getent hosts "$mhost" >/dev/null 2>&1; then
-    log "monitored master $mhost does not resolve; starting without it"; mhost=""
+  if ! { printf '%s %s\n' "$mhost" "${cepoch:-0}" >"$dir/last-master.tmp" && mv "$dir/last-master.tmp" "$dir/last-master"; }; then
+    rm -f "$dir/last-master.tmp"; die "cannot write $dir/last-master"
   fi
 fi
-# the last master this pod knew, for decide.sh even when the Sentinel is not up yet
-if [ -n "$mhost" ]; then
-  printf '%s %s\n' "$mhost" "${cepoch:-0}" >"$dir/last-master.tmp" && mv "$dir/last-master.tmp" "$dir/last-master"
+# Sentinel refuses a configuration whose master does not resolve. After a full restart the
+# master's pod may not have its DNS record yet: wait for it (bounded), then start without it.
+if [ -n "$mhost" ] && command -v getent >/dev/null 2>&1; then
+  trap 'exit 0' TERM INT
+  waited=0
+  while ! getent hosts "$mhost" >/dev/null 2>&1; do
+    if [ "$waited" -ge "${RS_RESOLVE_WAIT:-30}" ]; then
+      log "monitored master $mhost does not resolve after ${waited}s; starting without it (the watchdog re-adds it)"; mhost=""; break
+    fi
+    sleep 2; waited=$((waited + 2))
+  done
 fi
 
 umask 077

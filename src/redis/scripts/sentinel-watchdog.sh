@@ -1,12 +1,15 @@
 #!/bin/sh
-# StatefulRedis Sentinel mode (cdk8s-stateful): the watchdog container. It runs the start-up decision while the local Redis is HOLDING, then
-# loops (every RS_WATCH_INTERVAL s) to heal what Sentinel alone does not, and publishes
-# this pod's role to $RS_ROLE_DIR/role for the labeler container:
+# StatefulRedis Sentinel mode (cdk8s-stateful): the watchdog container. It runs the
+# start-up decision while the local Redis is HOLDING, then loops (every RS_WATCH_INTERVAL s)
+# to heal what Sentinel alone does not, and publishes this pod's role to $RS_ROLE_DIR/role
+# for the labeler container. No heal acts (or counts time) while any Sentinel is failing over:
 #  - the local Sentinel disagrees with the best view of the set (higher config-epoch, or
-#    the majority at the same epoch) for RS_HEAL_AFTER s -> re-point it;
+#    the majority at the same epoch) for RS_HEAL_AFTER s -> re-point it (at once when it
+#    monitors nothing);
 #  - the named master is THIS pod but it reports role:slave for RS_HEAL_AFTER s and
 #    no failover is in progress (DandyDeveloper/charts#412) -> REPLICAOF NO ONE, unless
-#    it is empty while a peer holds data (then: ask Sentinel for a failover);
+#    it is empty while a peer holds data (then: ask Sentinel for a failover) or a peer did
+#    not answer (then: nothing, until every peer answers);
 #  - this Redis replicates from something other than the named master for
 #    RS_HEAL_AFTER s -> REPLICAOF the named master.
 # Role published: "master" only when Redis is role:master AND both the local Sentinel and
@@ -57,7 +60,9 @@ while [ "$rounds" -eq 0 ] || [ "$n" -lt "$rounds" ]; do
   my_dbsize=$(printf '%s' "$me" | cut -d' ' -f5)
   if [ "$my_role" = slave ] && [ "$my_master" = "$RS_HOLDING_HOST" ]; then
     publish holding
-    if ! "${RS_SH:-sh}" "$here/sentinel-decide.sh" >/dev/null; then log "decision failed; retrying"; fi
+    # In the background: `wait` returns at once on SIGTERM (the trap), a foreground child would not.
+    "${RS_SH:-sh}" "$here/sentinel-decide.sh" >/dev/null &
+    wait $! || log "decision failed; retrying"
     continue
   fi
   lv=$(rs_sentinel_view 127.0.0.1) || lv=""
@@ -69,6 +74,12 @@ while [ "$rounds" -eq 0 ] || [ "$n" -lt "$rounds" ]; do
   best_host=$(printf '%s' "$RS_BEST" | cut -d' ' -f1)
   best_epoch=$(printf '%s' "$RS_BEST" | cut -d' ' -f2)
   if [ -z "$best_host" ]; then publish unknown; continue; fi
+  if [ "$RS_FAILOVER_RUNNING" = 1 ]; then
+    # A Sentinel is failing over: let it finish (its view of the master moves only at the end).
+    bad_sentinel=0; bad_master=0; bad_follow=0
+    if [ "$my_role" = master ] && [ "$best_host" = "$RS_SELF" ] && [ "$local_host" = "$RS_SELF" ]; then publish master; else publish replica; fi
+    continue
+  fi
 
   # 1. local Sentinel disagrees with the best view of the set
   if [ "$local_host" != "$best_host" ]; then
@@ -99,7 +110,9 @@ while [ "$rounds" -eq 0 ] || [ "$n" -lt "$rounds" ]; do
     fi
     if [ "$bad_master" -gt 0 ] && [ $((now - bad_master)) -ge "$heal_after" ]; then
       holder=$(printf '%s\n' "$RS_PEERS" | awk '$2=="yes" && $7>0 {print $1; exit}')
-      if [ "$my_dbsize" -gt 0 ] || [ -z "$holder" ]; then
+      if [ "$my_dbsize" -eq 0 ] && [ -z "$holder" ] && [ "$RS_REDIS_ANSWERED" -lt $((RS_REPLICAS - 1)) ]; then
+        log "named master is empty and a peer did not answer: not promoting an empty pod while a peer may hold data"
+      elif [ "$my_dbsize" -gt 0 ] || [ -z "$holder" ]; then
         log "HEAL: Sentinel names this pod master but it reports role:slave (of $my_master): REPLICAOF NO ONE"
         rs_cli 127.0.0.1 "$RS_REDIS_TCP" REPLICAOF NO ONE >/dev/null || log "REPLICAOF NO ONE failed"
       else
