@@ -3,6 +3,7 @@
  * the one a kubelet builds, and a pod's processes get the pod's name, address, mounts,
  * user and read-only root.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, Testing } from 'cdk8s';
 import { Credentials, StatefulRedis } from '../src';
@@ -320,7 +321,10 @@ const SA = '/var/run/secrets/kubernetes.io/serviceaccount';
 
   test('API stand-in: StatefulRedis\'s shipped sentinel-labeler.sh (curl --config -, token re-read, CA from the projected volume) sets the role label', async () => {
     const pod = cluster.pod('kt', 1);
-    const script = path.join(__dirname, '..', 'src', 'redis', 'scripts', 'sentinel-labeler.sh');
+    // Copied where the pod can see it: a container's /tmp is its own (the repository may be under /tmp).
+    const script = path.join(cluster.root, 'sentinel-labeler.sh');
+    fs.copyFileSync(path.join(__dirname, '..', 'src', 'redis', 'scripts', 'sentinel-labeler.sh'), script);
+    fs.chmodSync(script, 0o644);
     const before = api.requests().length;
     const r = await pod.execAsync('idle', ['sh', '-c', 'echo master > /tmp/role && exec sh "$0"', script], {
       env: { RS_POD: 'kt-1', RS_ROLE_FILE: '/tmp/role', RS_ROLE_LABEL: 'kt.example/role', RS_LABEL_ROUNDS: '1' },
