@@ -154,7 +154,11 @@ export class StatefulRedis extends StatefulProduct {
 
     // ---- failover ---------------------------------------------------------------------------
     const sentinel = resolveFailover(props.failover, {
-      replicas: props.replicas ?? 3, auth, version, redisPort: this.port, describe: `${this.image} (${this.serverVersion})`,
+      replicas: props.replicas ?? 3,
+      auth,
+      version,
+      redisPort: this.port,
+      describe: `${this.image} (${this.serverVersion})`,
       literalPassword: props.credentials?._literal(),
     });
     this._sentinel = sentinel;
