@@ -28,6 +28,7 @@ import { Credentials, RedisFailover, StatefulRedis } from '../src';
 import { ApiStandIn, ApiCa } from './util/api-stand-in';
 import { Doc, hasCommand } from './util/k8s';
 import { FakeCluster, FakeHost, FakePod, IMAGE_PATH, kubeletMissing } from './util/kubelet';
+import { sleep, until as waitUntil } from './util/wait';
 
 // Printable, no space, quote or backslash (Sentinel mode's documented alphabet), with shell metacharacters.
 const PASSWORD = 'S3nt1nel-$HOME-`id`-#x;|&*?';
@@ -47,7 +48,6 @@ if (MISSING.length && process.env.CI) {
 const suite = MISSING.length ? describe.skip : describe;
 jest.setTimeout(240_000);
 
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 const now = () => Date.now();
 const secs = (ms: number) => Math.round(ms / 100) / 10;
 
@@ -123,17 +123,13 @@ suite('StatefulRedis Sentinel failover: real servers, the synthesized manifest',
     return m;
   }
 
-  async function until<T>(what: string, check: () => T | undefined | false, timeoutMs: number): Promise<T> {
-    const end = now() + timeoutMs;
-    while (now() < end) {
-      const v = check();
-      if (v) return v;
-      await sleep(500);
-    }
-    const state = live().map(p => `${p.name}: ${JSON.stringify(info(p))} ready=${p.ready}`).join('\n');
-    const logs = pods.map(p => `--- ${p.name} watchdog\n${p.logs('watchdog').slice(-2500)}`).join('\n');
-    throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}\n${state}\n${logs}`);
-  }
+  /** Bounded wait; a timeout shows every pod's state and its watchdog's log. */
+  const until = <T>(what: string, check: () => T | undefined | false, timeoutMs: number) => waitUntil(what, check, timeoutMs, {
+    explain: () => [
+      ...live().map(p => `${p.name}: ${JSON.stringify(info(p))} ready=${p.ready}`),
+      ...pods.map(p => `--- ${p.name} watchdog\n${p.logs('watchdog').slice(-2500)}`),
+    ].join('\n'),
+  });
 
   /** Like a kubelet: runs the synthesized readiness probes every second and marks pods Ready. */
   async function runKubelet(): Promise<void> {

@@ -80,8 +80,13 @@ describe('failover: RedisFailover.sentinel()', () => {
     ]);
     const init = envOf(container(docs, 'redis-init'));
     expect(init.REDIS_MODE).toBe('sentinel');
-    expect(init.REDIS_ANNOUNCE_HOST).toBe('$(RS_POD).cache.$(RS_NAMESPACE).svc.cluster.local');
-    expect(init.RS_POD).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    expect(init.REDIS_ANNOUNCE_HOST).toBe('$(POD_NAME).cache.$(RS_NAMESPACE).svc.cluster.local');
+    expect(init.POD_NAME).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    expect(init.RS_NAMESPACE).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
+    // Both are defined before the value that refers to them (the kubelet expands only earlier names).
+    const names = container(docs, 'redis-init').env.map((e: any) => e.name);
+    expect(names.indexOf('POD_NAME')).toBeLessThan(names.indexOf('REDIS_ANNOUNCE_HOST'));
+    expect(names.indexOf('RS_NAMESPACE')).toBeLessThan(names.indexOf('REDIS_ANNOUNCE_HOST'));
     // No seed init container: the watchdog decides roles and never lets an empty pod win.
     expect(container(docs, 'redis-seed')).toBeUndefined();
   });
@@ -195,7 +200,7 @@ describe('failover: RedisFailover.sentinel()', () => {
     const env = envOf(container(r.docs, 'sentinel'));
     expect(env.RS_DOMAIN).toBe('cache.shop.svc.cluster.local');
     expect(env.RS_FIRST).toBe('1');
-    expect(envOf(container(r.docs, 'redis-init')).REDIS_ANNOUNCE_HOST).toBe('$(RS_POD).cache.shop.svc.cluster.local');
+    expect(envOf(container(r.docs, 'redis-init')).REDIS_ANNOUNCE_HOST).toBe('$(POD_NAME).cache.shop.svc.cluster.local');
     expect(one(r.docs, 'Role', 'cache-labeler').rules[0].resourceNames).toEqual(['cache-1', 'cache-2', 'cache-3']);
     expect(one(r.docs, 'RoleBinding', 'cache-labeler').subjects).toEqual([{ kind: 'ServiceAccount', name: 'cache-labeler', namespace: 'shop' }]);
     expect(r.redis.sentinelHost).toBe('cache-sentinel.shop.svc.cluster.local');

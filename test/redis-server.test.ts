@@ -18,6 +18,7 @@ import { Testing } from 'cdk8s';
 import { Credentials, StatefulRedis, StatefulRedisProps } from '../src';
 import { Doc, hasCommand } from './util/k8s';
 import { FakeCluster, FakePod, kubeletMissing } from './util/kubelet';
+import { until as waitUntil } from './util/wait';
 
 const PASSWORD = 'p@ss "w0rd" \\ $HOME `id` \'x\' #not-a-comment';
 const MISSING = [
@@ -32,16 +33,7 @@ if (MISSING.length && process.env.CI) {
 }
 
 const suite = MISSING.length ? describe.skip : describe;
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
-async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (check()) return;
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = (what: string, check: () => boolean, timeoutMs = 30_000) => waitUntil(what, check, timeoutMs, { everyMs: 200 });
 
 function synth(props: StatefulRedisProps = {}): Doc[] {
   const chart = Testing.chart();

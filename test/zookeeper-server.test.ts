@@ -23,6 +23,7 @@ import { Credentials, StatefulZooKeeper } from '../src';
 import { secretLeaks } from './util/fuzz';
 import { Doc, hasCommand, one } from './util/k8s';
 import { FakeCluster, FakePod, IMAGE_PATH, kubeletMissing } from './util/kubelet';
+import { sleep, until as waitUntil } from './util/wait';
 
 const ZK_BIN = '/usr/share/zookeeper/bin';
 const missing = [
@@ -39,17 +40,7 @@ if (missing.length && process.env.CI) {
 const suite = missing.length ? describe.skip : describe;
 
 const IMAGE_ENV = { PATH: `${IMAGE_PATH}:${ZK_BIN}`, ZOOCFGDIR: '/conf' };
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
+const until = <T>(what: string, check: () => T | undefined | false, timeoutMs = 60_000) => waitUntil(what, check, timeoutMs);
 
 /** A four-letter word to the pod's own client port, from inside the pod. */
 function four(pod: FakePod, word: string): string {

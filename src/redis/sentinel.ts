@@ -157,16 +157,23 @@ export interface SentinelWiring {
   readonly serviceAccountName: string;
 }
 
+/**
+ * The suffix of the pods' DNS names, `<headless>.<namespace>.svc.<domain>`; without a known
+ * namespace, the pod's own through `$(RS_NAMESPACE)` (the container must define it first).
+ */
+function podDomain(pet: PetService): string {
+  return `${pet.serviceName}.${pet.namespace ?? '$(RS_NAMESPACE)'}.svc.${pet.clusterDomain}`;
+}
+
 /** The environment every Sentinel-mode script reads (sentinel-lib.sh documents each). */
 export function sentinelEnv(ctx: SentinelContext): Array<[string, kplus.EnvValue]> {
   const { pet, settings } = ctx;
-  const ns = pet.namespace ?? '$(RS_NAMESPACE)';
   const val = (x: string | number) => kplus.EnvValue.fromValue(String(x));
   return [
     ['RS_POD', kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME)],
     ['RS_NAMESPACE', kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE)],
     ['RS_SET', val(pet.name)],
-    ['RS_DOMAIN', val(`${pet.serviceName}.${ns}.svc.${pet.clusterDomain}`)],
+    ['RS_DOMAIN', val(podDomain(pet))],
     ['RS_REPLICAS', val(pet.replicas)],
     ['RS_FIRST', val(pet.ordinalsStart)],
     ['RS_MASTER_NAME', val(settings.masterName)],
@@ -203,11 +210,11 @@ export function wireSentinel(scope: Construct, ctx: SentinelContext): SentinelWi
   // The redis container: the Sentinel-mode readiness reads these.
   withEnv(pet.container, ['RS_REDIS_TCP', 'RS_SENTINEL_TCP', 'RS_CLI', 'RS_HOLDING_HOST', 'RS_SCRIPTS']);
 
-  // The init container writes holding.conf plus the pod's announced DNS name.
+  // The init container writes holding.conf plus the pod's announced DNS name (POD_NAME is
+  // the ordinal init's own downward-API variable).
   ctx.init.env.addVariable('REDIS_MODE', kplus.EnvValue.fromValue('sentinel'));
-  ctx.init.env.addVariable('RS_POD', kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME));
-  ctx.init.env.addVariable('RS_NAMESPACE', kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE));
-  ctx.init.env.addVariable('REDIS_ANNOUNCE_HOST', kplus.EnvValue.fromValue(`$(RS_POD).${pet.serviceName}.${pet.namespace ?? '$(RS_NAMESPACE)'}.svc.${pet.clusterDomain}`));
+  withEnv(ctx.init, ['RS_NAMESPACE']);
+  ctx.init.env.addVariable('REDIS_ANNOUNCE_HOST', kplus.EnvValue.fromValue(`$(POD_NAME).${podDomain(pet)}`));
   ctx.init.env.addVariable('REDIS_ANNOUNCE_TCP', kplus.EnvValue.fromValue(String(ctx.redisPort)));
 
   // A container of the data server's image running one shipped script with the shared environment.
@@ -233,14 +240,12 @@ export function wireSentinel(scope: Construct, ctx: SentinelContext): SentinelWi
     command: ['sh', PetService.scriptPath('sentinel-labeler.sh')],
     resources: { cpu: { request: kplus.Cpu.millis(10) }, memory: { request: Size.mebibytes(16), limit: Size.mebibytes(64) } },
     envVariables: {
-      RS_POD: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
-      RS_NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),
       RS_API_URL: kplus.EnvValue.fromValue('https://kubernetes.default.svc'),
       RS_ROLE_FILE: kplus.EnvValue.fromValue(`${ROLE_DIR}/role`),
       RS_ROLE_LABEL: kplus.EnvValue.fromValue(ROLE_LABEL),
     },
   });
-  pet.mountScripts(labeler);
+  withEnv(labeler, ['RS_POD', 'RS_NAMESPACE']);
   labeler.mount(ROLE_DIR, roleDir, { readOnly: true });
   mountApiAccess(pet, labeler);
 
